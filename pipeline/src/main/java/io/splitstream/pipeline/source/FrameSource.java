@@ -1,0 +1,24 @@
+package io.splitstream.pipeline.source;
+
+import io.splitstream.pipeline.frame.Frame;
+import reactor.core.publisher.Flux;
+
+/**
+ * Where a stream's frames come from: a replayed video, synthetic arrivals, the network.
+ *
+ * <p>{@link #frames()} emits frames of one stream in sequence order (seq 0, 1, 2, … without gaps),
+ * each stamped with its capture time from the context's scheduler. A paced source emits at its own
+ * rate; when downstream demand is short it still produces (a live source does not wait) and the
+ * pipeline's shed policy decides what happens to the excess, unless {@link #live()} is false, in
+ * which case the source simply waits for demand (file replay). Errors in the source (an unreadable
+ * file) are signalled as {@code onError} with a {@link io.splitstream.devices.SplitstreamException}.
+ */
+public interface FrameSource {
+  Flux<Frame> frames();
+
+  /** One line for people: what it replays or generates, at what rate. */
+  String description();
+
+  /** True when frames arrive whether or not the pipeline keeps up (camera, network, arrivals). */
+  boolean live();
+}
