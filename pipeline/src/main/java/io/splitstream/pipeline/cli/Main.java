@@ -1,0 +1,70 @@
+package io.splitstream.pipeline.cli;
+
+import io.splitstream.devices.SplitstreamException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code splitstream} command line. Every bad input ends in one line on stderr that names the
+ * problem and the remedy, and exit code 2; an internal failure exits 1.
+ */
+@Command(
+    name = "splitstream",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Continuous DL inference split across CPU, GPU and NPU processors.",
+    subcommands = {
+      ModelsCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_INTERNAL = 1;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI with the given streams; returns the exit code instead of exiting (for tests). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      Throwable root = ex;
+      while (!(root instanceof SplitstreamException) && root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      if (root instanceof SplitstreamException) {
+        commandLine.getErr().println("error: " + root.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      commandLine.getErr().println("error: internal failure: " + ex);
+      ex.printStackTrace(commandLine.getErr());
+      return EXIT_INTERNAL;
+    });
+    cl.setParameterExceptionHandler((ex, a) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("error: " + ex.getMessage() + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
+      return EXIT_BAD_INPUT;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"splitstream " + (v == null ? "dev" : v)};
+    }
+  }
+}

