@@ -1,0 +1,162 @@
+package io.splitstream.operators;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The door of a pipeline: counts every item a source emits in the {@link Ledger} (exactly once)
+ * and applies the {@link ShedPolicy}, turning {@code Flux<T>} into {@code Flux<Outcome<T>>} of
+ * admitted items (all {@link Outcome.Ok}). Use it with {@code source.transform(admission)}.
+ *
+ * <p><b>Demand.</b> {@link ShedPolicy#BLOCK}: at most {@code capacity} items are requested from
+ * the source ahead of downstream demand, so a slow pipeline slows the source and nothing is shed.
+ * Other policies request everything from the source (a live source does not wait) and keep at most
+ * {@code capacity} admitted items in a buffer; the policy sheds the excess. {@link
+ * ShedPolicy.Deadline} also sheds, when an item leaves the buffer, any item older than the budget.
+ *
+ * <p><b>Shed items</b> are settled in the ledger here (reason {@code drop-oldest}, {@code
+ * drop-newest}, {@code deadline}) and handed to the {@code onShed} callback (to release their
+ * resources); they never appear downstream. The callback runs on the thread that shed the item
+ * and must not throw.
+ *
+ * <p><b>Drain.</b> {@link #drain()} stops admitting: the source is cancelled at this point, items
+ * already admitted flow on, and the flow completes once they have; a sink then reports the ledger.
+ *
+ * <p><b>Cancellation</b> by the subscriber: every item admitted through this subscription and not
+ * yet settled (queued, or in a stage) is settled as shed with reason {@value #CANCELLED} and handed
+ * to {@code onShed}. A stage whose work is still running when cancelled may finish later; its
+ * result is dropped and its settlement ignored, so the ledger stays balanced with no double count.
+ *
+ * <p><b>Errors</b> from the source are passed on after the buffered items. Threads: items flow on
+ * the source's thread (or the requester's when buffered); the clock is only read, never used to
+ * schedule.
+ */
+public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
+  /** The reason for items settled because the subscriber cancelled. */
+  public static final String CANCELLED = "cancelled";
+
+  /** The {@code where} of outcomes shed at admission. */
+  public static final String WHERE = "admission";
+
+  private final ShedPolicy policy;
+  private final int capacity;
+  private final Ledger ledger;
+  private final ToLongFunction<? super T> captureNanos;
+  private final Scheduler clock;
+  private final BiConsumer<? super T, String> onShed;
+  private final Sinks.Empty<Void> stop = Sinks.empty();
+
+  private Admission(
+      ShedPolicy policy,
+      int capacity,
+      Ledger ledger,
+      ToLongFunction<? super T> captureNanos,
+      Scheduler clock,
+      BiConsumer<? super T, String> onShed) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException(
+          "admission capacity " + capacity + " is not positive: give at least 1");
+    }
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.capacity = capacity;
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    this.captureNanos = Objects.requireNonNull(captureNanos, "captureNanos");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.onShed = Objects.requireNonNull(onShed, "onShed");
+  }
+
+  /**
+   * An admission point.
+   *
+   * @param policy what to do with excess items
+   * @param capacity buffer size (or request-ahead for {@code BLOCK}), at least 1
+   * @param ledger where every emitted item is counted
+   * @param captureNanos an item's capture time on {@code clock}, in nanoseconds (for deadlines)
+   * @param clock the scheduler whose {@code now} is the pipeline's clock
+   * @param onShed called with each item shed here and its reason, e.g. to release its buffers
+   */
+  public static <T> Admission<T> of(
+      ShedPolicy policy,
+      int capacity,
+      Ledger ledger,
+      ToLongFunction<? super T> captureNanos,
+      Scheduler clock,
+      BiConsumer<? super T, String> onShed) {
+    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed);
+  }
+
+  public ShedPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Stops admitting for every subscription: the source is cancelled, admitted items go on, the
+   * flow completes after them. Idempotent; callable from any thread.
+   */
+  public void drain() {
+    stop.tryEmitEmpty();
+  }
+
+  @Override
+  public Flux<Outcome<T>> apply(Flux<T> source) {
+    return Flux.defer(() -> {
+      Map<Ledger.Ticket, T> open = new ConcurrentHashMap<>();
+      Flux<Outcome<T>> admitted =
+          source.takeUntilOther(stop.asMono()).map(item -> admitOne(item, open));
+      Flux<Outcome<T>> policed;
+      if (policy instanceof ShedPolicy.Block) {
+        policed = admitted.transform(HandOff.bounded(capacity));
+      } else if (policy instanceof ShedPolicy.DropNewest) {
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_LATEST, policy.reason());
+      } else if (policy instanceof ShedPolicy.DropOldest) {
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, policy.reason());
+      } else {
+        ShedPolicy.Deadline deadline = (ShedPolicy.Deadline) policy;
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, ShedPolicy.DROP_OLDEST.reason())
+            .handle((outcome, sink) -> {
+              T item = ((Outcome.Ok<T>) outcome).value();
+              if (deadline.expired(captureNanos.applyAsLong(item), clock.now(TimeUnit.NANOSECONDS))) {
+                shedHere(outcome, deadline.reason());
+              } else {
+                sink.next(outcome);
+              }
+            });
+      }
+      return policed.doOnCancel(() -> abandonAll(open));
+    });
+  }
+
+  private Outcome<T> admitOne(T item, Map<Ledger.Ticket, T> open) {
+    Ledger.Ticket ticket = ledger.admit();
+    open.put(ticket, item);
+    ticket.onLeave(() -> open.remove(ticket));
+    return new Outcome.Ok<>(item, ticket, clock.now(TimeUnit.NANOSECONDS));
+  }
+
+  private Flux<Outcome<T>> buffer(Flux<Outcome<T>> admitted, BufferOverflowStrategy strategy, String reason) {
+    return admitted.onBackpressureBuffer(capacity, dropped -> shedHere(dropped, reason), strategy);
+  }
+
+  private void shedHere(Outcome<T> outcome, String reason) {
+    T item = ((Outcome.Ok<T>) outcome).value();
+    outcome.ticket().shed(reason);
+    onShed.accept(item, reason);
+  }
+
+  private void abandonAll(Map<Ledger.Ticket, T> open) {
+    for (Map.Entry<Ledger.Ticket, T> e : open.entrySet()) {
+      if (e.getKey().abandon(CANCELLED)) {
+        onShed.accept(e.getValue(), CANCELLED);
+      }
+    }
+  }
+}

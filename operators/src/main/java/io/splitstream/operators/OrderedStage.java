@@ -1,0 +1,242 @@
+package io.splitstream.operators;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One pipeline stage: runs a function on each {@link Outcome.Ok} item with a fixed set of workers
+ * (replicas: e.g. the same segment loaded on N processors), each serving one item at a time, and
+ * emits the outcomes in input order. Use it with {@code outcomes.transform(stage)}.
+ *
+ * <p><b>Order and concurrency.</b> An arriving item goes to a free worker; output order equals
+ * input order. At most {@code workers} items are inside the stage at once, counting finished items
+ * that wait for an earlier one to leave (so a slow item holds back its followers' workers: the
+ * price of keeping order with a bounded window). Consecutive stages work in parallel: stage 2 serves
+ * item n while stage 1 serves item n+1.
+ *
+ * <p><b>Demand.</b> The stage requests at most {@code workers} items from upstream, and more only
+ * as items leave downstream, so a slow stage backpressures the one before it. Put a {@link
+ * HandOff} before a stage to let the previous stage work ahead by a bounded number of items.
+ *
+ * <p><b>Errors.</b> A function that throws, or whose {@code Mono} errors or completes empty, fails
+ * that item only: it becomes {@link Outcome.Failed} with the cause and the stage's name, keeps its
+ * place, and later items go on. {@code Failed} and {@code Shed} inputs pass through untouched,
+ * using no worker. An upstream error is passed on after the items in the stage have finished.
+ *
+ * <p><b>Deadline.</b> With {@link #withDeadline}, an item whose age (clock now minus its capture
+ * time) exceeds the budget when a worker would take it becomes {@link Outcome.Shed} with reason
+ * {@code deadline} instead of being computed.
+ *
+ * <p><b>Cancellation</b> cancels the running work (the {@code Mono}s); a blocking function already
+ * running finishes on its thread and its result is dropped. Each subscription has its own worker
+ * slots.
+ *
+ * <p><b>Threads.</b> The async function is called on the thread delivering the item; its result is
+ * emitted on whichever thread its {@code Mono} completes. The blocking function runs on the given
+ * scheduler. Timings are read from the clock scheduler and delivered to the timing listener on the
+ * thread that ended the work.
+ *
+ * @param <T> input value type
+ * @param <R> output value type
+ */
+public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux<Outcome<R>>> {
+  /** The reason for items shed at stage entry because they were too old. */
+  public static final String DEADLINE = "deadline";
+
+  private final String name;
+  private final int workerCount;
+  private final Function<Work<Integer, T>, Mono<? extends R>> work;
+  private final Scheduler clock;
+  private final ShedPolicy.Deadline deadline;
+  private final ToLongFunction<? super T> captureNanos;
+  private final Consumer<? super StageTiming> timing;
+  private final AtomicInteger busy = new AtomicInteger();
+
+  private OrderedStage(
+      String name,
+      int workerCount,
+      Function<Work<Integer, T>, Mono<? extends R>> work,
+      Scheduler clock,
+      ShedPolicy.Deadline deadline,
+      ToLongFunction<? super T> captureNanos,
+      Consumer<? super StageTiming> timing) {
+    this.name = name;
+    this.workerCount = workerCount;
+    this.work = work;
+    this.clock = clock;
+    this.deadline = deadline;
+    this.captureNanos = captureNanos;
+    this.timing = timing;
+  }
+
+  /**
+   * A stage whose work is asynchronous: {@code fn} returns a {@code Mono} that emits the result
+   * (or errors) when the worker is done. {@code fn} must not block.
+   *
+   * @param name the stage's name, used in failed/shed outcomes and timings
+   * @param workers one entry per replica, at least one
+   * @param fn the work for one item on one worker
+   * @param clock the pipeline's clock, for timings and deadlines
+   */
+  public static <W, T, R> OrderedStage<T, R> async(
+      String name,
+      List<? extends W> workers,
+      Function<? super Work<W, T>, ? extends Mono<? extends R>> fn,
+      Scheduler clock) {
+    List<W> ws = checkWorkers(name, workers);
+    Objects.requireNonNull(fn, "fn");
+    return new OrderedStage<>(
+        name,
+        ws.size(),
+        w -> fn.apply(new Work<>(ws.get(w.workerIndex()), w.workerIndex(), w.item(), w.enqueuedNanos(), w.startedNanos())),
+        Objects.requireNonNull(clock, "clock"),
+        null,
+        t -> 0L,
+        t -> {});
+  }
+
+  /**
+   * A stage whose work blocks its thread (e.g. a native inference call): {@code fn} runs on
+   * {@code runOn}, one call per worker at a time. A {@code null} result fails the item.
+   *
+   * @param runOn where the blocking calls run; it must offer at least {@code workers.size()}
+   *     threads for replicas to run in parallel (e.g. {@code Schedulers.boundedElastic()})
+   */
+  public static <W, T, R> OrderedStage<T, R> blocking(
+      String name,
+      List<? extends W> workers,
+      Function<? super Work<W, T>, ? extends R> fn,
+      Scheduler runOn,
+      Scheduler clock) {
+    Objects.requireNonNull(fn, "fn");
+    Objects.requireNonNull(runOn, "runOn");
+    return async(name, workers, (Work<W, T> w) -> Mono.<R>fromCallable(() -> fn.apply(w)).subscribeOn(runOn), clock);
+  }
+
+  /** This stage, shedding items older than the deadline's budget when they would start. */
+  public OrderedStage<T, R> withDeadline(ShedPolicy.Deadline deadline, ToLongFunction<? super T> captureNanos) {
+    return new OrderedStage<>(
+        name, workerCount, work, clock, Objects.requireNonNull(deadline, "deadline"),
+        Objects.requireNonNull(captureNanos, "captureNanos"), timing);
+  }
+
+  /** This stage, reporting each computed item's {@link StageTiming} to {@code listener}. */
+  public OrderedStage<T, R> withTiming(Consumer<? super StageTiming> listener) {
+    return new OrderedStage<>(
+        name, workerCount, work, clock, deadline, captureNanos, Objects.requireNonNull(listener, "listener"));
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int workers() {
+    return workerCount;
+  }
+
+  /** Workers serving an item right now, over all subscriptions (a gauge). */
+  public int busyWorkers() {
+    return busy.get();
+  }
+
+  @Override
+  public Flux<Outcome<R>> apply(Flux<Outcome<T>> upstream) {
+    return Flux.defer(() -> {
+      WorkerSlots slots = new WorkerSlots(workerCount);
+      return upstream.flatMapSequentialDelayError(o -> enter(o, slots), workerCount, 1);
+    });
+  }
+
+  private Mono<Outcome<R>> enter(Outcome<T> outcome, WorkerSlots slots) {
+    if (outcome instanceof Outcome.Failed<T> f) {
+      return Mono.just(f.retype());
+    }
+    if (outcome instanceof Outcome.Shed<T> s) {
+      return Mono.just(s.retype());
+    }
+    Outcome.Ok<T> ok = (Outcome.Ok<T>) outcome;
+    long started = clock.now(TimeUnit.NANOSECONDS);
+    if (deadline != null && deadline.expired(captureNanos.applyAsLong(ok.value()), started)) {
+      return Mono.just(new Outcome.Shed<>(ok.value(), DEADLINE, name, ok.ticket(), started));
+    }
+    int worker = slots.take();
+    busy.incrementAndGet();
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        busy.decrementAndGet();
+        slots.give(worker);
+      }
+    };
+    Mono<? extends R> result;
+    try {
+      result = Objects.requireNonNull(
+          work.apply(new Work<>(worker, worker, ok.value(), ok.readyNanos(), started)),
+          "stage function returned a null Mono");
+    } catch (Throwable e) {
+      Exceptions.throwIfJvmFatal(e);
+      result = Mono.error(e);
+    }
+    // The worker is released before the outcome is emitted: emitting lets the next item in, and
+    // that item must find a free worker.
+    return result
+        .<Outcome<R>>map(r -> done(ok, worker, started, release, null, r))
+        .switchIfEmpty(Mono.fromSupplier(() -> done(ok, worker, started, release,
+            new NoSuchElementException("stage " + name + " produced no result"), null)))
+        .onErrorResume(e -> Mono.just(done(ok, worker, started, release, e, null)))
+        .doOnCancel(release);
+  }
+
+  private Outcome<R> done(Outcome.Ok<T> ok, int worker, long started, Runnable release, Throwable error, R value) {
+    long ended = clock.now(TimeUnit.NANOSECONDS);
+    release.run();
+    timing.accept(new StageTiming(name, worker, ok.readyNanos(), started, ended, error == null));
+    if (error == null) {
+      return new Outcome.Ok<>(value, ok.ticket(), ended);
+    }
+    return new Outcome.Failed<>(ok.value(), error, name, ok.ticket(), ended);
+  }
+
+  private static <W> List<W> checkWorkers(String name, List<? extends W> workers) {
+    Objects.requireNonNull(name, "name");
+    if (workers.isEmpty()) {
+      throw new IllegalArgumentException("stage " + name + " has no workers: give at least one");
+    }
+    return List.copyOf(workers);
+  }
+
+  /** Free worker indices of one subscription; never empty when an item enters (see apply). */
+  private static final class WorkerSlots {
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();
+
+    WorkerSlots(int n) {
+      for (int i = 0; i < n; i++) {
+        free.add(i);
+      }
+    }
+
+    synchronized int take() {
+      Integer w = free.poll();
+      if (w == null) {
+        throw new IllegalStateException("no free worker: more items entered the stage than it has workers");
+      }
+      return w;
+    }
+
+    synchronized void give(int w) {
+      free.add(w);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.splitstream.operators;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What admission does when a live source offers more than the pipeline takes.
+ *
+ * <ul>
+ *   <li>{@link #BLOCK}: nothing is shed; demand reaches the source, which must wait (file replay).
+ *   <li>{@link #DROP_OLDEST}: a bounded buffer; when full, the oldest buffered item is shed.
+ *   <li>{@link #DROP_NEWEST}: a bounded buffer; when full, the arriving item is shed.
+ *   <li>{@link Deadline}: an item older than its budget (measured from its capture time on the
+ *       scheduler clock) is shed before it is computed, at admission and at every stage entry.
+ * </ul>
+ *
+ * <p>The {@link #reason()} is the name a shed item is counted under in the {@link Ledger}.
+ */
+public sealed interface ShedPolicy
+    permits ShedPolicy.Block, ShedPolicy.DropOldest, ShedPolicy.DropNewest, ShedPolicy.Deadline {
+
+  ShedPolicy BLOCK = new Block();
+  ShedPolicy DROP_OLDEST = new DropOldest();
+  ShedPolicy DROP_NEWEST = new DropNewest();
+
+  /** The CLI name, e.g. {@code drop-oldest}. */
+  String name();
+
+  /** The reason items shed by this policy are counted under; equal to {@link #name()}. */
+  default String reason() {
+    return name();
+  }
+
+  /** A deadline policy with the given budget (positive). */
+  static Deadline deadline(Duration budget) {
+    return new Deadline(budget);
+  }
+
+  /**
+   * Parses a CLI name: {@code block}, {@code drop-oldest}, {@code drop-newest} or {@code deadline}
+   * (case-insensitive). Only {@code deadline} uses the budget, and requires it.
+   *
+   * @throws IllegalArgumentException one line naming the bad value and the valid names
+   */
+  static ShedPolicy parse(String name, Optional<Duration> deadlineBudget) {
+    String n = Objects.requireNonNull(name, "name").trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (n) {
+      case "block" -> BLOCK;
+      case "drop-oldest" -> DROP_OLDEST;
+      case "drop-newest" -> DROP_NEWEST;
+      case "deadline" -> deadline(
+          deadlineBudget.orElseThrow(
+              () -> new IllegalArgumentException(
+                  "shed policy 'deadline' needs a latency budget: give one, e.g. 100ms")));
+      default -> throw new IllegalArgumentException(
+          "unknown shed policy '" + name + "': use one of block, drop-oldest, drop-newest, deadline");
+    };
+  }
+
+  /** Backpressure to the source; sheds nothing. */
+  record Block() implements ShedPolicy {
+    @Override
+    public String name() {
+      return "block";
+    }
+  }
+
+  /** Bounded buffer that sheds its oldest item when full. */
+  record DropOldest() implements ShedPolicy {
+    @Override
+    public String name() {
+      return "drop-oldest";
+    }
+  }
+
+  /** Bounded buffer that sheds the arriving item when full. */
+  record DropNewest() implements ShedPolicy {
+    @Override
+    public String name() {
+      return "drop-newest";
+    }
+  }
+
+  /**
+   * Sheds items older than {@code budget} before they are computed. Its admission buffer, when
+   * full, sheds its oldest item under reason {@code drop-oldest}: that item was not late yet, the
+   * buffer was simply full, and the ledger says so.
+   *
+   * @param budget the most an item may age (capture to start of work); positive
+   */
+  record Deadline(Duration budget) implements ShedPolicy {
+    public Deadline {
+      Objects.requireNonNull(budget, "budget");
+      if (budget.isZero() || budget.isNegative()) {
+        throw new IllegalArgumentException(
+            "deadline budget " + budget + " is not positive: give a budget above zero, e.g. 100ms");
+      }
+    }
+
+    @Override
+    public String name() {
+      return "deadline";
+    }
+
+    /** True if an item captured at {@code captureNanos} is past its budget at {@code nowNanos}. */
+    public boolean expired(long captureNanos, long nowNanos) {
+      return nowNanos - captureNanos > budget.toNanos();
+    }
+  }
+}
