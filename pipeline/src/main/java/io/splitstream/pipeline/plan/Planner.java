@@ -1,0 +1,446 @@
+package io.splitstream.pipeline.plan;
+
+import io.splitstream.devices.SplitstreamException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Chooses where each block of a model runs: the contiguous split and processor assignment with the
+ * highest predicted throughput (smallest slowest-stage time, transfers counted), and among those
+ * the lowest predicted latency, then the fewest processors; optionally subject to an end-to-end
+ * latency budget. Predictions follow the model documented on {@link Plan}.
+ *
+ * <p>Optimal over all contiguous splits, assignments and (when allowed) replica sets, by dynamic
+ * programming over (next block, processors used so far, processors of the previous stage): the
+ * previous stage's processors matter because they decide the transfer into the next one. First a
+ * min-max pass finds the smallest achievable bottleneck {@code T}; then a min-latency pass over
+ * stages no slower than {@code T} picks the plan. With a budget that plan may be too slow; then
+ * the answer is the smallest stage time {@code T' > T} whose min-latency pass meets the budget,
+ * found by binary search over the finitely many stage times (the best latency only falls as {@code
+ * T'} grows). Cost is about {@code B^2 * 4^P} stage evaluations per pass for {@code B} blocks and
+ * {@code P} processors.
+ *
+ * <p>Stateless and thread-safe. Every failure is a one-line {@link SplitstreamException} saying why
+ * no plan exists.
+ */
+public final class Planner {
+  private Planner() {}
+
+  /**
+   * The best plan for {@code table}, epoch 0.
+   *
+   * @param latencyBudget when present, the plan's predicted latency is at most this
+   * @throws SplitstreamException when no plan exists: a block no available processor supports,
+   *     more stages needed than processors, or a budget below the lowest achievable latency (the
+   *     message gives that latency)
+   */
+  public static Plan plan(ProfileTable table, Optional<Duration> latencyBudget,
+      PlannerOptions options) {
+    Objects.requireNonNull(latencyBudget, "latencyBudget");
+    double budgetMs = latencyBudget.map(Planner::budgetMs).orElse(Double.POSITIVE_INFINITY);
+    Search s = new Search(new CostModel(table, options), options.allowReplicas());
+    double floor = s.minBottleneck();
+    if (floor == Double.POSITIVE_INFINITY) {
+      throw new SplitstreamException(whyNoPlan(s.cost));
+    }
+    Search.Best best = s.minLatency(floor);
+    if (best.latencyMs() <= budgetMs) {
+      return s.toPlan(best);
+    }
+    Search.Best fastest = s.minLatency(Double.POSITIVE_INFINITY);
+    if (fastest.latencyMs() > budgetMs) {
+      Plan p = s.toPlan(fastest);
+      throw new SplitstreamException(String.format(Locale.ROOT, "no plan for %s meets the latency"
+          + " budget of %.3f ms: the lowest achievable latency is %.3f ms (split %s); raise the"
+          + " budget to at least that", table.model(), budgetMs, p.latencyMs(), p.label()));
+    }
+    double ceiling = s.toPlan(fastest).bottleneckMs();
+    double[] candidates = s.stageTimesIn(floor, ceiling);
+    if (candidates.length == 0) {
+      return s.toPlan(fastest);
+    }
+    // The last candidate is the ceiling, which meets the budget: find the first that does.
+    int lo = 0;
+    int hi = candidates.length - 1;
+    Search.Best atHi = null;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      Search.Best b = s.minLatency(candidates[mid]);
+      if (b != null && b.latencyMs() <= budgetMs) {
+        hi = mid;
+        atHi = b;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    Search.Best found = atHi != null ? atHi : s.minLatency(candidates[hi]);
+    return s.toPlan(found);
+  }
+
+  /** {@link #plan} with default options: replicas allowed, every processor fully available. */
+  public static Plan plan(ProfileTable table, Optional<Duration> latencyBudget) {
+    return plan(table, latencyBudget, PlannerOptions.defaults());
+  }
+
+  /** The fastest plan that runs the whole model on one processor, for comparison. */
+  public static Plan bestSingle(ProfileTable table) {
+    return bestSingle(table, PlannerOptions.defaults());
+  }
+
+  /**
+   * The fastest plan that runs the whole model on one available processor (no replicas).
+   *
+   * @throws SplitstreamException when no available processor supports every block
+   */
+  public static Plan bestSingle(ProfileTable table, PlannerOptions options) {
+    CostModel cost = new CostModel(table, options);
+    Plan best = null;
+    List<String> why = new ArrayList<>();
+    for (int q = 0; q < cost.procs; q++) {
+      if (!cost.online[q]) {
+        why.add(cost.ids[q] + " is offline");
+        continue;
+      }
+      int lacking = firstUnsupported(cost, q);
+      if (lacking >= 0) {
+        why.add(cost.ids[q] + " lacks an op of block " + lacking);
+        continue;
+      }
+      Plan p = Plan.of(cost, List.of(Plan.Placement.of(0, cost.blocks, cost.ids[q])));
+      if (best == null || p.bottleneckMs() < best.bottleneckMs()) {
+        best = p;
+      }
+    }
+    if (best == null) {
+      throw new SplitstreamException("no single processor runs all of " + table.model() + " ("
+          + String.join("; ", why) + "); split it with Planner.plan or --split");
+    }
+    return best;
+  }
+
+  private static int firstUnsupported(CostModel cost, int q) {
+    for (int k = 0; k < cost.blocks; k++) {
+      if (!cost.supportsBlock(q, k)) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  static double budgetMs(Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new SplitstreamException("latency budget " + d + " is not positive; give a budget above"
+          + " zero or none");
+    }
+    return d.toNanos() / 1e6;
+  }
+
+  private static String whyNoPlan(CostModel cost) {
+    ProfileTable table = cost.table;
+    for (int k = 0; k < cost.blocks; k++) {
+      boolean runs = false;
+      List<String> offline = new ArrayList<>();
+      for (int q = 0; q < cost.procs; q++) {
+        if (cost.supportsBlock(q, k)) {
+          if (cost.online[q]) {
+            runs = true;
+          } else {
+            offline.add(cost.ids[q]);
+          }
+        }
+      }
+      if (!runs) {
+        ProfileTable.Block b = table.blocks().get(k);
+        String ops = b.opTypes().isEmpty() ? "" : " (ops " + String.join(", ", b.opTypes()) + ")";
+        return "no plan for " + table.model() + ": " + b.describeRange() + ops
+            + " runs on no available processor"
+            + (offline.isEmpty() ? "; profile it on a processor that has all its ops"
+                : "; only " + String.join(", ", offline) + " support it and are offline");
+      }
+    }
+    return "no plan for " + table.model() + ": its blocks alternate between processors more often"
+        + " than there are processors, and each processor hosts one stage; profile it on a"
+        + " processor that supports more of its ops";
+  }
+
+  /**
+   * The dynamic programme over one cost model. States after the first stage are (next block,
+   * used set, previous stage's set), the two sets packed as one base-3 number: digit 0 unused, 1
+   * used earlier, 2 used by the previous stage. The first stage starts from the host instead.
+   */
+  static final class Search {
+    final CostModel cost;
+    private final int n;
+    private final int states3;
+    private final int[] tern;
+    private final int[] stateMask;
+    private final int[] statePrev;
+    /** Replica sets a stage may use, each with its members in table order. */
+    private final int[] sets;
+    private final int[][] members;
+    private final double[] times;
+
+    record Best(double latencyMs, int processors, List<Plan.Placement> placements) {}
+
+    Search(CostModel cost, boolean replicas) {
+      this.cost = cost;
+      this.n = cost.blocks;
+      int p = cost.procs;
+      int full = 1 << p;
+      this.tern = new int[full];
+      int s3 = 1;
+      for (int q = 0; q < p; q++) {
+        s3 *= 3;
+      }
+      this.states3 = s3;
+      for (int m = 1; m < full; m++) {
+        int low = Integer.numberOfTrailingZeros(m);
+        tern[m] = tern[m & (m - 1)] + pow3(low);
+      }
+      int online = 0;
+      for (int q = 0; q < p; q++) {
+        if (cost.online[q]) {
+          online |= 1 << q;
+        }
+      }
+      List<Integer> ms = new ArrayList<>();
+      List<Integer> ps = new ArrayList<>();
+      for (int mask = 1; mask < full; mask++) {
+        if ((mask & ~online) != 0) {
+          continue;
+        }
+        for (int prev = mask; prev != 0; prev = (prev - 1) & mask) {
+          ms.add(mask);
+          ps.add(prev);
+        }
+      }
+      this.stateMask = ms.stream().mapToInt(Integer::intValue).toArray();
+      this.statePrev = ps.stream().mapToInt(Integer::intValue).toArray();
+      List<Integer> allowed = new ArrayList<>();
+      for (int set = 1; set < full; set++) {
+        if ((set & ~online) == 0 && (replicas || Integer.bitCount(set) == 1)) {
+          allowed.add(set);
+        }
+      }
+      this.sets = allowed.stream().mapToInt(Integer::intValue).toArray();
+      this.members = new int[sets.length][];
+      for (int i = 0; i < sets.length; i++) {
+        int[] m = new int[Integer.bitCount(sets[i])];
+        for (int q = 0, j = 0; q < p; q++) {
+          if ((sets[i] & (1 << q)) != 0) {
+            m[j++] = q;
+          }
+        }
+        members[i] = m;
+      }
+      this.times = new double[p];
+    }
+
+    private static int pow3(int e) {
+      int r = 1;
+      for (int i = 0; i < e; i++) {
+        r *= 3;
+      }
+      return r;
+    }
+
+    private int code(int mask, int prev) {
+      return tern[mask] + tern[prev];
+    }
+
+    /** Per-frame time of set {@code setIndex} on blocks [a, b); infinite when one replica can't. */
+    private double stageMs(int setIndex, int a, int b, int prev) {
+      int[] m = members[setIndex];
+      for (int i = 0; i < m.length; i++) {
+        double t = cost.replicaMs(m[i], a, b, prev);
+        if (t == Double.POSITIVE_INFINITY) {
+          return t;
+        }
+        times[i] = t;
+      }
+      return CostModel.effectiveMs(times, m.length);
+    }
+
+    /** Latency of the stage just evaluated by {@link #stageMs}: its slowest replica. */
+    private double lastLatency(int setIndex) {
+      double worst = 0;
+      for (int i = 0; i < members[setIndex].length; i++) {
+        worst = Math.max(worst, times[i]);
+      }
+      return worst;
+    }
+
+    /** The smallest achievable slowest-stage time; infinite when no plan exists. */
+    double minBottleneck() {
+      double[] h = new double[(n + 1) * states3];
+      Arrays.fill(h, Double.POSITIVE_INFINITY);
+      for (int k = n - 1; k >= 1; k--) {
+        for (int s = 0; s < stateMask.length; s++) {
+          h[k * states3 + code(stateMask[s], statePrev[s])] =
+              bottleneckFrom(h, k, stateMask[s], statePrev[s]);
+        }
+      }
+      return bottleneckFrom(h, 0, 0, cost.startMask());
+    }
+
+    private double bottleneckFrom(double[] h, int k, int mask, int prev) {
+      double best = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < sets.length; i++) {
+        int set = sets[i];
+        if ((set & mask) != 0) {
+          continue;
+        }
+        int next = code(mask | set, set);
+        for (int b = k + 1; b <= n; b++) {
+          double ms = stageMs(i, k, b, prev);
+          // A longer stage is never faster, so nothing past here can beat best.
+          if (ms >= best) {
+            break;
+          }
+          double rest = b == n ? 0 : h[b * states3 + next];
+          best = Math.min(best, Math.max(ms, rest));
+        }
+      }
+      return best;
+    }
+
+    /** The lowest-latency plan (then fewest processors) whose stages all take at most {@code limit}; null if none. */
+    Best minLatency(double limit) {
+      int size = (n + 1) * states3;
+      double[] g = new double[size];
+      int[] count = new int[size];
+      int[] endOf = new int[size];
+      int[] setOf = new int[size];
+      Arrays.fill(g, Double.POSITIVE_INFINITY);
+      for (int k = n - 1; k >= 1; k--) {
+        for (int s = 0; s < stateMask.length; s++) {
+          int at = k * states3 + code(stateMask[s], statePrev[s]);
+          latencyFrom(g, count, endOf, setOf, at, limit, k, stateMask[s], statePrev[s]);
+        }
+      }
+      // The start state lives in slot 0 of position 0, which no other state uses.
+      latencyFrom(g, count, endOf, setOf, 0, limit, 0, 0, cost.startMask());
+      if (g[0] == Double.POSITIVE_INFINITY) {
+        return null;
+      }
+      List<Plan.Placement> placements = new ArrayList<>();
+      int at = 0;
+      int k = 0;
+      while (k < n) {
+        int b = endOf[at];
+        int set = sets[setOf[at]];
+        List<String> ids = new ArrayList<>();
+        for (int q : members[setOf[at]]) {
+          ids.add(cost.ids[q]);
+        }
+        placements.add(new Plan.Placement(k, b, ids));
+        int mask = k == 0 ? set : stateMaskOf(at - k * states3) | set;
+        at = b * states3 + code(mask, set);
+        k = b;
+      }
+      return new Best(g[0], count[0], placements);
+    }
+
+    private int stateMaskOf(int code) {
+      // Digits 1 and 2 both mean "used".
+      int mask = 0;
+      for (int q = 0; code != 0; q++, code /= 3) {
+        if (code % 3 != 0) {
+          mask |= 1 << q;
+        }
+      }
+      return mask;
+    }
+
+    private void latencyFrom(double[] g, int[] count, int[] endOf, int[] setOf, int at,
+        double limit, int k, int mask, int prev) {
+      double best = Double.POSITIVE_INFINITY;
+      int bestCount = Integer.MAX_VALUE;
+      for (int i = 0; i < sets.length; i++) {
+        int set = sets[i];
+        if ((set & mask) != 0) {
+          continue;
+        }
+        int next = code(mask | set, set);
+        for (int b = k + 1; b <= n; b++) {
+          double ms = stageMs(i, k, b, prev);
+          if (ms > limit || ms == Double.POSITIVE_INFINITY) {
+            break;
+          }
+          double rest = 0;
+          int restCount = 0;
+          if (b < n) {
+            rest = g[b * states3 + next];
+            if (rest == Double.POSITIVE_INFINITY) {
+              continue;
+            }
+            restCount = count[b * states3 + next];
+          }
+          double latency = lastLatency(i) + rest;
+          int used = members[i].length + restCount;
+          if (latency < best || (latency == best && used < bestCount)) {
+            best = latency;
+            bestCount = used;
+            endOf[at] = b;
+            setOf[at] = i;
+          }
+        }
+      }
+      g[at] = best;
+      count[at] = bestCount;
+    }
+
+    /** Every distinct stage time in {@code (low, high]}, ascending. */
+    double[] stageTimesIn(double low, double high) {
+      double[] out = new double[1024];
+      int size = 0;
+      for (int a = 0; a < n; a++) {
+        List<Integer> prevs = new ArrayList<>();
+        if (a == 0) {
+          prevs.add(cost.startMask());
+        } else {
+          for (int prev = 1; prev < (1 << cost.procs); prev++) {
+            prevs.add(prev);
+          }
+        }
+        for (int prev : prevs) {
+          for (int i = 0; i < sets.length; i++) {
+            if (a > 0 && (sets[i] & prev) != 0) {
+              continue;
+            }
+            for (int b = a + 1; b <= n; b++) {
+              double ms = stageMs(i, a, b, prev);
+              if (ms > high || ms == Double.POSITIVE_INFINITY) {
+                break;
+              }
+              if (ms > low) {
+                if (size == out.length) {
+                  out = Arrays.copyOf(out, size * 2);
+                }
+                out[size++] = ms;
+              }
+            }
+          }
+        }
+      }
+      double[] sorted = Arrays.copyOf(out, size);
+      Arrays.sort(sorted);
+      int unique = 0;
+      for (int i = 0; i < sorted.length; i++) {
+        if (unique == 0 || sorted[i] != sorted[unique - 1]) {
+          sorted[unique++] = sorted[i];
+        }
+      }
+      return Arrays.copyOf(sorted, unique);
+    }
+
+    Plan toPlan(Best best) {
+      return Plan.of(cost, best.placements());
+    }
+  }
+}
