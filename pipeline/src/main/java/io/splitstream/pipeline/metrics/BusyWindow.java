@@ -56,11 +56,10 @@ final class BusyWindow {
       long lo = Math.max(from, idx * bucketNanos);
       long hi = Math.min(endNanos, (idx + 1) * bucketNanos);
       int slot = (int) Math.floorMod(idx, (long) slotIndex.length);
-      if (slotIndex[slot] < idx) {
+      // Credit only moves forward (from >= busyUntil), so a slot holds this bucket or an older one.
+      if (slotIndex[slot] != idx) {
         slotIndex[slot] = idx;
         slotBusy[slot] = 0;
-      } else if (slotIndex[slot] > idx) {
-        continue; // the slot already holds a newer bucket: this part is out of every window
       }
       slotBusy[slot] += hi - lo;
     }

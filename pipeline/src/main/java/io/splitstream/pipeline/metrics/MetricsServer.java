@@ -34,9 +34,10 @@ import reactor.netty.http.server.HttpServer;
  * PipelineMetrics#refresh()} so new shed and failure reasons show up in the same scrape); if it
  * throws, that scrape answers 500 and the server keeps serving.
  *
- * <p>Lifecycle: {@link #bind} binds without blocking; {@link #start} waits for the bind; {@link
- * #close()} unbinds and waits for open connections to finish, at most {@link #CLOSE_TIMEOUT}.
- * Thread-safe.
+ * <p>Lifecycle: {@link #bind} binds without blocking and {@link #stop()} unbinds without
+ * blocking, for a pipeline that composes its start and stop; {@link #start} and {@link #close()}
+ * are their waiting forms for the CLI ({@link #close()} waits at most {@link #CLOSE_TIMEOUT} for
+ * open connections). Thread-safe.
  */
 public final class MetricsServer implements AutoCloseable {
   /** The loopback address the server binds; it is not meant to be reachable from elsewhere. */
@@ -44,6 +45,9 @@ public final class MetricsServer implements AutoCloseable {
 
   /** The longest {@link #close()} waits for open connections. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The longest {@link #start} waits for the bind. */
+  public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   static final String INDEX =
       "Splitstream metrics\n"
@@ -105,13 +109,14 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   /**
-   * Binds and waits until the server listens.
+   * Binds and waits, at most {@link #START_TIMEOUT}, until the server listens.
    *
    * @throws SplitstreamException when the port is taken or out of range
    */
   public static MetricsServer start(
       PrometheusMeterRegistry registry, int port, Runnable beforeScrape) {
-    return Objects.requireNonNull(bind(registry, port, beforeScrape).block(), "bound server");
+    return Objects.requireNonNull(
+        bind(registry, port, beforeScrape).block(START_TIMEOUT), "bound server");
   }
 
   /** {@link #start(PrometheusMeterRegistry, int, Runnable)} with no hook before scrapes. */
@@ -127,6 +132,18 @@ public final class MetricsServer implements AutoCloseable {
   /** {@code http://127.0.0.1:<port>}, the base of every path this server answers. */
   public String baseUri() {
     return "http://" + HOST + ":" + port();
+  }
+
+  /**
+   * Unbinds without blocking; the Mono completes once the server and its connections are closed.
+   * Idempotent.
+   */
+  public Mono<Void> stop() {
+    return Mono.defer(
+        () -> {
+          server.dispose();
+          return server.onDispose();
+        });
   }
 
   /** Unbinds and waits up to {@link #CLOSE_TIMEOUT} for open connections. Idempotent. */

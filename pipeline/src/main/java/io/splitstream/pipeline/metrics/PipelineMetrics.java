@@ -50,9 +50,10 @@ import java.util.function.ToLongFunction;
  * <p>Shed and failure reasons become counters the first time {@link #refresh()} sees them in the
  * ledger (it runs on construction; {@link MetricsServer} runs it before every scrape). A ledger
  * that lists every reason it can report with 0 from the start gives series that exist from the
- * start. At most {@link #MAX_REASONS} reasons per family get their own series; later ones are
- * summed under {@code reason="other"}, so a ledger keyed by something unbounded cannot flood the
- * registry and still loses no frame.
+ * start. At most {@link #MAX_REASONS} reasons per family get their own series (those seen in one
+ * refresh are admitted in sorted order); later ones, blank ones and one literally called {@code
+ * other} are summed under {@code reason="other"}, so a ledger keyed by something unbounded cannot
+ * flood the registry and still loses no frame.
  *
  * <p>Thread-safe: record methods may be called from any thread; they touch only meters cached in
  * their handles. The object must stay referenced while the pipeline runs (the registry holds its
@@ -458,17 +459,14 @@ public final class PipelineMetrics implements AutoCloseable {
     }
   }
 
+  /** Called under this object's lock (or from the constructor), like every registration. */
   private <M extends Meter> M own(M meter) {
-    synchronized (owned) {
-      owned.add(meter);
-    }
+    owned.add(meter);
     return meter;
   }
 
   private void disown(Meter meter) {
-    synchronized (owned) {
-      owned.remove(meter);
-    }
+    owned.remove(meter);
     registry.remove(meter);
   }
 
@@ -537,7 +535,7 @@ public final class PipelineMetrics implements AutoCloseable {
         if (own.contains(reason) || overflow.contains(reason)) {
           continue;
         }
-        if (own.size() < MAX_REASONS && !reason.equals(OTHER_REASON)) {
+        if (own.size() < MAX_REASONS && !reason.isBlank() && !reason.equals(OTHER_REASON)) {
           own.add(reason);
           counter(reason, r -> byReason.apply(r.read()).getOrDefault(reason, 0L));
         } else {

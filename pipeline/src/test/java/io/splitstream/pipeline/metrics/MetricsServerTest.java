@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
 
 class MetricsServerTest {
   private static final String PROMETHEUS_ACCEPT =
@@ -181,6 +182,29 @@ class MetricsServerTest {
                   + port
                   + " on 127.0.0.1 is in use: choose another with --metrics-port or stop the"
                   + " process holding it");
+    }
+  }
+
+  @Test
+  void bindReportsAPortInUseThroughTheMono() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(MetricsServer.HOST))) {
+      StepVerifier.create(MetricsServer.bind(registry, taken.getLocalPort()))
+          .expectErrorSatisfies(
+              e ->
+                  assertThat(e)
+                      .isInstanceOf(SplitstreamException.class)
+                      .hasMessageStartingWith("port " + taken.getLocalPort() + " on 127.0.0.1"))
+          .verify();
+    }
+  }
+
+  @Test
+  void stopCompletesOnceThePortIsReleased() throws IOException {
+    int port = server.port();
+    StepVerifier.create(server.stop()).verifyComplete();
+
+    try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName(MetricsServer.HOST))) {
+      assertThat(again.getLocalPort()).isEqualTo(port);
     }
   }
 

@@ -130,6 +130,18 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void blankReasonIsCountedUnderOther() {
+    ledger.set(new FrameCounts(1, 0, Map.of("", 1L), Map.of(), 0));
+    clock.add(PipelineMetrics.LEDGER_REUSE);
+    metrics.refresh();
+
+    assertThat(registry.find("splitstream.frames.shed").functionCounters()).hasSize(1);
+    assertThat(
+            registry.get("splitstream.frames.shed").tag("reason", "other").functionCounter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void latencyIsRecordedInNanoseconds() {
     metrics.recordLatency(4 * MS);
     metrics.recordLatency(40 * MS);
