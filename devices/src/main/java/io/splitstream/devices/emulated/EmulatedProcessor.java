@@ -1,0 +1,263 @@
+package io.splitstream.devices.emulated;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.ModelFormat;
+import io.splitstream.devices.model.Segment;
+import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.ort.OrtSegmentSession;
+import io.splitstream.devices.processor.Availability;
+import io.splitstream.devices.processor.Execution;
+import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.Processor;
+import io.splitstream.devices.processor.ProcessorKind;
+import io.splitstream.devices.processor.ProcessorOfflineException;
+import io.splitstream.devices.processor.UnsupportedOpException;
+import io.splitstream.devices.tensor.Tensor;
+import io.splitstream.devices.tensor.TensorMap;
+import io.splitstream.devices.tflite.TfliteSegmentSession;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A CPU, GPU or NPU of a published SoC profile. It computes real outputs on this host (ONNX
+ * Runtime's CPU provider for ONNX segments, the TFLite interpreter for TFLite ones) and reports
+ * the time the SoC's processor would take, from its {@link SocProfile.ProcessorProfile}:
+ *
+ * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / speedFactor</pre>
+ *
+ * <p>where {@code speedFactor} is {@link Availability#speedFactor()} (share × throttle) at the time
+ * of the run. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
+ * always true. An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
+ * {@link ProcessorOfflineException}. A segment holding one of the profile's unsupported ops is
+ * refused with {@link UnsupportedOpException}, as is one the host runtime cannot compute.
+ *
+ * <p>Load time is the profile's {@code loadMillis} the first time this processor loads a given
+ * segment (same label and bytes), and {@code cachedLoadMillis} on every later load of it, as a
+ * GPU delegate's serialised program or an NPU's compiled graph would be reused.
+ *
+ * <p>With {@code computeOutputs=false} nothing is computed: runs return zero tensors of the
+ * segment's declared output shapes (which must then be static), for long simulations where only
+ * timing matters. Thread-safe; each loaded segment runs one invocation at a time.
+ */
+public final class EmulatedProcessor implements Processor {
+  private final SocProfile soc;
+  private final SocProfile.ProcessorProfile profile;
+  private final int hostThreads;
+  private final boolean computeOutputs;
+  private final Availability availability = new Availability();
+  private final Set<String> loadedBefore = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param soc the SoC profile
+   * @param processorId which of its processors ({@code cpu}, {@code gpu}, {@code npu})
+   * @param hostThreads threads the host runtime uses to compute outputs
+   * @param computeOutputs false to skip host compute and return zero tensors
+   * @throws SplitstreamException when the profile has no such processor, listing those it has
+   */
+  public EmulatedProcessor(SocProfile soc, String processorId, int hostThreads, boolean computeOutputs) {
+    this.soc = soc;
+    this.profile = soc.processor(processorId).orElseThrow(() -> new SplitstreamException("SoC profile " + soc.id()
+        + " has no processor '" + processorId + "': it has " + String.join(", ", soc.processorIds())));
+    if (hostThreads < 1) {
+      throw new SplitstreamException("emulated processor '" + processorId + "': hostThreads must be at least 1, got "
+          + hostThreads);
+    }
+    this.hostThreads = hostThreads;
+    this.computeOutputs = computeOutputs;
+  }
+
+  public SocProfile soc() {
+    return soc;
+  }
+
+  public SocProfile.ProcessorProfile profile() {
+    return profile;
+  }
+
+  public boolean computesOutputs() {
+    return computeOutputs;
+  }
+
+  @Override
+  public String id() {
+    return profile.id();
+  }
+
+  @Override
+  public ProcessorKind kind() {
+    return profile.kind();
+  }
+
+  @Override
+  public boolean emulated() {
+    return true;
+  }
+
+  @Override
+  public String description() {
+    return "emulated " + profile.name() + " " + profile.kind() + " of " + soc.soc() + " (" + soc.device() + ", profile "
+        + soc.id() + "); " + (computeOutputs ? "outputs computed on the host" : "outputs not computed (zeros)");
+  }
+
+  @Override
+  public Set<ModelFormat> formats() {
+    return Set.of(ModelFormat.ONNX, ModelFormat.TFLITE);
+  }
+
+  @Override
+  public boolean supports(String opType) {
+    return !profile.unsupports(opType);
+  }
+
+  @Override
+  public Availability availability() {
+    return availability;
+  }
+
+  /** Service time of {@code segment} at the current availability, without running it. */
+  public Duration serviceTime(Segment segment) {
+    return Duration.ofNanos(serviceNanos(segment));
+  }
+
+  private long serviceNanos(Segment segment) {
+    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost()) / availability.speedFactor()));
+  }
+
+  @Override
+  public LoadedSegment load(Segment segment) {
+    if (!availability.online()) {
+      throw new ProcessorOfflineException(id());
+    }
+    firstUnsupportedOp(segment).ifPresent(op -> {
+      throw new UnsupportedOpException(segment.label(), id(), op);
+    });
+    HostCompute host = computeOutputs ? openHost(segment) : zeros(segment);
+    String key = segment.label() + "#" + segment.byteSize() + "#" + Arrays.hashCode(segment.bytes());
+    double millis = loadedBefore.add(key) ? profile.loadMillis() : profile.cachedLoadMillis();
+    return new Loaded(segment, host, Duration.ofNanos(Math.round(millis * 1e6)));
+  }
+
+  private HostCompute openHost(Segment segment) {
+    if (segment.format() == ModelFormat.TFLITE) {
+      TfliteSegmentSession s = TfliteSegmentSession.open(segment, hostThreads, id());
+      return new HostCompute(s::run, s::close);
+    }
+    try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+      o.setIntraOpNumThreads(hostThreads);
+      o.setInterOpNumThreads(1);
+      OrtSegmentSession s = OrtSegmentSession.open(segment, o, id());
+      return new HostCompute(s::run, s::close);
+    } catch (OrtException e) {
+      throw new SplitstreamException("could not set up host compute for segment " + segment.label() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private HostCompute zeros(Segment segment) {
+    for (TensorSpec s : segment.outputs()) {
+      if (!s.isStatic()) {
+        throw new SplitstreamException("segment " + segment.label() + " output '" + s.name() + "' has dynamic shape "
+            + s.shape() + ", so zero outputs cannot be made: use computeOutputs=true or fix the input shapes");
+      }
+    }
+    List<TensorSpec> ins = segment.inputs();
+    List<TensorSpec> outs = segment.outputs();
+    return new HostCompute(in -> {
+      checkNames(segment, ins, in);
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (TensorSpec s : outs) {
+        out.put(s.name(), Tensor.zeros(s.type(), s.shapeArray()));
+      }
+      return TensorMap.of(out);
+    }, () -> { });
+  }
+
+  private static void checkNames(Segment segment, List<TensorSpec> specs, TensorMap in) {
+    for (String n : in.names()) {
+      if (specs.stream().noneMatch(s -> s.name().equals(n))) {
+        throw new SplitstreamException("segment " + segment.label() + " has no input '" + n + "': its inputs are "
+            + specs.stream().map(TensorSpec::name).toList());
+      }
+    }
+    for (TensorSpec s : specs) {
+      if (!in.contains(s.name())) {
+        throw new SplitstreamException("segment " + segment.label() + " needs input '" + s.name()
+            + "', which was not given; got " + in.names());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    // host sessions belong to their LoadedSegments
+  }
+
+  @Override
+  public String toString() {
+    return id() + " (" + description() + ")";
+  }
+
+  private record HostCompute(java.util.function.Function<TensorMap, TensorMap> run, Runnable close) {}
+
+  private final class Loaded implements LoadedSegment {
+    private final Segment segment;
+    private final HostCompute host;
+    private final Duration loadTime;
+    private volatile boolean closed;
+
+    Loaded(Segment segment, HostCompute host, Duration loadTime) {
+      this.segment = segment;
+      this.host = host;
+      this.loadTime = loadTime;
+    }
+
+    @Override
+    public Segment segment() {
+      return segment;
+    }
+
+    @Override
+    public Processor processor() {
+      return EmulatedProcessor.this;
+    }
+
+    @Override
+    public Duration loadTime() {
+      return loadTime;
+    }
+
+    @Override
+    public Execution run(TensorMap inputs) {
+      if (!availability.online()) {
+        throw new ProcessorOfflineException(id());
+      }
+      if (closed) {
+        throw new IllegalStateException("segment " + segment.label() + " on '" + id() + "' is closed");
+      }
+      long service = serviceNanos(segment);
+      long start = System.nanoTime();
+      TensorMap out = host.run().apply(inputs);
+      long hostNanos = Math.max(1, System.nanoTime() - start);
+      return new Execution(out, hostNanos, service, true);
+    }
+
+    @Override
+    public Duration expectedServiceTime() {
+      return Duration.ofNanos(serviceNanos(segment));
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        host.close().run();
+      }
+    }
+  }
+}

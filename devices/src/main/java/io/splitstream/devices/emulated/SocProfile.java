@@ -1,0 +1,145 @@
+package io.splitstream.devices.emulated;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.splitstream.devices.model.OpClass;
+import io.splitstream.devices.model.SegmentCost;
+import io.splitstream.devices.processor.ProcessorKind;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A phone SoC (or this host) as the emulator sees it: its processors' effective speeds per op
+ * class, their fixed overheads and load times, the ops each lacks, and the links between them,
+ * with the published sources every figure was calibrated from. Read from
+ * {@code profiles/<id>.json} by {@link SocProfiles}; see docs/profiles.md for the calibration.
+ *
+ * <p>Immutable values; validated by {@link SocProfiles} when loaded.
+ */
+public record SocProfile(
+    String id,
+    String soc,
+    String device,
+    String description,
+    List<Source> sources,
+    List<ProcessorProfile> processors,
+    List<Link> links) {
+
+  public SocProfile {
+    sources = List.copyOf(sources);
+    processors = List.copyOf(processors);
+    links = List.copyOf(links);
+  }
+
+  /** Where figures came from: title, address, and which figure was used for what. */
+  public record Source(String title, String url, String figure) {}
+
+  /**
+   * Effective FLOP rates in GFLOP/s (10^9 FLOP per second) per op class: a segment's time on the
+   * processor is {@code flops(class) / rate(class)} summed over classes, plus overheads.
+   */
+  public record Gflops(
+      double conv,
+      @JsonProperty("depthwise_conv") double depthwiseConv,
+      double matmul,
+      double elementwise,
+      double other) {
+
+    public double rate(OpClass c) {
+      return switch (c) {
+        case CONV -> conv;
+        case DEPTHWISE_CONV -> depthwiseConv;
+        case MATMUL -> matmul;
+        case ELEMENTWISE -> elementwise;
+        case OTHER -> other;
+      };
+    }
+  }
+
+  /**
+   * One processor of the SoC.
+   *
+   * @param id {@code cpu}, {@code gpu} or {@code npu}: the processor id on the emulated platform
+   * @param name the silicon, e.g. {@code Adreno 640}
+   * @param dispatchOverheadMicros fixed cost of one invocation (submission, synchronisation)
+   * @param perNodeOverheadMicros cost of each node (kernel launch)
+   * @param loadMillis first load (compile) of a segment on this processor
+   * @param cachedLoadMillis loading a segment this processor has loaded before (compiled program
+   *     or serialised delegate cached)
+   * @param unsupportedOps op types it refuses (ONNX names; TFLite names match after
+   *     normalisation, see {@link #unsupports(String)})
+   */
+  public record ProcessorProfile(
+      String id,
+      ProcessorKind kind,
+      String name,
+      Gflops gflops,
+      double dispatchOverheadMicros,
+      double perNodeOverheadMicros,
+      double loadMillis,
+      double cachedLoadMillis,
+      List<String> unsupportedOps,
+      String notes) {
+
+    public ProcessorProfile {
+      unsupportedOps = List.copyOf(unsupportedOps);
+    }
+
+    /**
+     * Nanoseconds this processor is busy with a segment of cost {@code cost} at full speed:
+     * dispatch overhead + nodes × per-node overhead + Σ flops(class) / rate(class).
+     */
+    public double serviceNanosAtFullSpeed(SegmentCost cost) {
+      double nanos = dispatchOverheadMicros * 1e3 + cost.nodeCount() * perNodeOverheadMicros * 1e3;
+      for (OpClass c : OpClass.values()) {
+        double f = cost.flops(c);
+        if (f > 0) {
+          nanos += f / gflops.rate(c); // FLOP / (GFLOP/s) = ns
+        }
+      }
+      return nanos;
+    }
+
+    /**
+     * Whether {@code opType} is in {@link #unsupportedOps}, comparing normalised names: lower
+     * case, domain prefix, non-alphanumerics and a trailing version ({@code _V2}) dropped, so that
+     * TFLite's {@code ARG_MAX} or {@code TOPK_V2} match ONNX's {@code ArgMax} or {@code TopK}.
+     */
+    public boolean unsupports(String opType) {
+      String n = normalise(opType);
+      return unsupportedOps.stream().anyMatch(u -> normalise(u).equals(n));
+    }
+
+    static String normalise(String op) {
+      String s = op.substring(op.lastIndexOf(':') + 1).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+      return s.replaceAll("v\\d+$", "");
+    }
+  }
+
+  /**
+   * A link between two processors; it carries both directions unless the profile also has the
+   * reverse link. Moving {@code b} bytes costs {@code latencyMicros + b / gbPerSecond}.
+   */
+  public record Link(String from, String to, double latencyMicros, double gbPerSecond) {
+    public long transferNanos(long bytes) {
+      return Math.round(latencyMicros * 1e3 + bytes / gbPerSecond);
+    }
+  }
+
+  public Optional<ProcessorProfile> processor(String processorId) {
+    return processors.stream().filter(p -> p.id().equals(processorId)).findFirst();
+  }
+
+  public Set<String> processorIds() {
+    return processors.stream().map(ProcessorProfile::id).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+  }
+
+  /** The link between {@code a} and {@code b} (either direction; an exact-direction one wins). */
+  public Optional<Link> link(String a, String b) {
+    Optional<Link> exact = links.stream().filter(l -> l.from().equals(a) && l.to().equals(b)).findFirst();
+    return exact.isPresent() ? exact
+        : links.stream().filter(l -> l.from().equals(b) && l.to().equals(a)).findFirst();
+  }
+}

@@ -1,0 +1,181 @@
+package io.splitstream.devices.emulated;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.OpClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The SoC profiles shipped in {@code src/main/resources/profiles/} (listed in
+ * {@code profiles/index.txt}), and profiles read from a user's file. Every profile is validated
+ * when loaded; a bad one is refused with a one-line message naming the file, the field and the fix.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class SocProfiles {
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+      .build();
+
+  private SocProfiles() {}
+
+  /** Ids of the shipped profiles, in the index's order. */
+  public static List<String> list() {
+    try (InputStream in = resource("profiles/index.txt")) {
+      if (in == null) {
+        throw new IllegalStateException("profiles/index.txt is missing from the classpath: the build is broken");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .toList();
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read the profile index: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The shipped profile {@code id}.
+   *
+   * @throws SplitstreamException listing the valid ids when there is no such profile
+   */
+  public static SocProfile load(String id) {
+    List<String> ids = list();
+    if (!ids.contains(id)) {
+      throw new SplitstreamException("unknown SoC profile '" + id + "': valid ids are " + String.join(", ", ids)
+          + " (or give a profile .json file)");
+    }
+    String name = "profiles/" + id + ".json";
+    try (InputStream in = resource(name)) {
+      if (in == null) {
+        throw new SplitstreamException("SoC profile " + name + " is listed in profiles/index.txt but missing: the build is broken");
+      }
+      return parse(in.readAllBytes(), name);
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read SoC profile " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A profile from a user's JSON file, validated like the shipped ones. */
+  public static SocProfile fromFile(Path file) {
+    try {
+      return parse(Files.readAllBytes(file), file.toString());
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read SoC profile " + file + ": " + e.getMessage() + "; check the path", e);
+    }
+  }
+
+  /** A shipped id, or else a path to a profile file. */
+  public static SocProfile resolve(String idOrPath) {
+    if (list().contains(idOrPath) || !idOrPath.endsWith(".json")) {
+      return load(idOrPath);
+    }
+    return fromFile(Path.of(idOrPath));
+  }
+
+  static SocProfile parse(byte[] json, String source) {
+    SocProfile p;
+    try {
+      p = JSON.readValue(json, SocProfile.class);
+    } catch (JsonMappingException e) {
+      String where = e.getPath().isEmpty() ? "" : " at " + path(e);
+      throw new SplitstreamException("SoC profile " + source + ": " + firstLine(e.getOriginalMessage()) + where
+          + "; see docs/profiles.md for the fields", e);
+    } catch (JsonProcessingException e) {
+      throw new SplitstreamException("SoC profile " + source + " is not valid JSON: " + firstLine(e.getOriginalMessage())
+          + " (line " + e.getLocation().getLineNr() + ")", e);
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read SoC profile " + source + ": " + e.getMessage(), e);
+    }
+    validate(p, source);
+    return p;
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        sb.append(sb.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void validate(SocProfile p, String source) {
+    String at = "SoC profile " + source + ": ";
+    if (p.id().isBlank() || p.soc().isBlank() || p.device().isBlank()) {
+      throw new SplitstreamException(at + "id, soc and device must not be blank");
+    }
+    if (p.sources().isEmpty()) {
+      throw new SplitstreamException(at + "no sources: cite where each figure came from");
+    }
+    if (p.processors().isEmpty()) {
+      throw new SplitstreamException(at + "no processors: give at least one (cpu, gpu, npu)");
+    }
+    Set<String> ids = new HashSet<>();
+    for (SocProfile.ProcessorProfile q : p.processors()) {
+      String pat = at + "processor '" + q.id() + "': ";
+      if (!ids.add(q.id())) {
+        throw new SplitstreamException(pat + "id appears twice: processor ids must be unique");
+      }
+      for (OpClass c : OpClass.values()) {
+        double r = q.gflops().rate(c);
+        if (!(r > 0) || Double.isInfinite(r)) {
+          throw new SplitstreamException(pat + "gflops." + c.name().toLowerCase(java.util.Locale.ROOT) + " is " + r
+              + ": every rate must be a positive number of GFLOP/s");
+        }
+      }
+      if (q.dispatchOverheadMicros() < 0 || q.perNodeOverheadMicros() < 0 || q.loadMillis() < 0
+          || q.cachedLoadMillis() < 0) {
+        throw new SplitstreamException(pat + "overheads and load times must not be negative");
+      }
+      if (q.cachedLoadMillis() > q.loadMillis()) {
+        throw new SplitstreamException(pat + "cachedLoadMillis " + q.cachedLoadMillis() + " exceeds loadMillis "
+            + q.loadMillis() + ": a cached load cannot be slower than a first one");
+      }
+    }
+    for (SocProfile.Link l : p.links()) {
+      if (!ids.contains(l.from()) || !ids.contains(l.to())) {
+        throw new SplitstreamException(at + "link " + l.from() + "->" + l.to() + " names a processor that is not in "
+            + ids + ": fix the link");
+      }
+      if (!(l.gbPerSecond() > 0) || l.latencyMicros() < 0) {
+        throw new SplitstreamException(at + "link " + l.from() + "->" + l.to()
+            + " needs gbPerSecond > 0 and latencyMicros >= 0");
+      }
+    }
+    for (String a : ids) {
+      for (String b : ids) {
+        if (!a.equals(b) && p.link(a, b).isEmpty()) {
+          throw new SplitstreamException(at + "no link between " + a + " and " + b
+              + ": add {\"from\": \"" + a + "\", \"to\": \"" + b + "\", \"latencyMicros\": …, \"gbPerSecond\": …}");
+        }
+      }
+    }
+  }
+
+  private static InputStream resource(String name) {
+    return SocProfiles.class.getClassLoader().getResourceAsStream(name);
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.strip().lines().findFirst().orElse("");
+  }
+}

@@ -1,0 +1,184 @@
+package io.splitstream.devices.tflite;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.ModelFormat;
+import io.splitstream.devices.model.Segment;
+import io.splitstream.devices.processor.Availability;
+import io.splitstream.devices.processor.Execution;
+import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.Processor;
+import io.splitstream.devices.processor.ProcessorKind;
+import io.splitstream.devices.processor.ProcessorOfflineException;
+import io.splitstream.devices.processor.UnsupportedOpException;
+import io.splitstream.devices.tensor.TensorMap;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real CPU processor running TFLite models with the TFLite 2.6.2 interpreter
+ * ({@code org.tensorflow.lite.Interpreter} from DJL's {@code tflite-engine}) and XNNPACK. Runs
+ * TFLITE segments only; a TFLite model is one segment.
+ *
+ * <p>Op support is decided before the interpreter is built: every builtin op of the schema's
+ * codes 0–127 except {@code CUSTOM}/{@code DELEGATE}, and the custom ops the builtin resolver
+ * registers ({@code TFLite_Detection_PostProcess}, {@code Mfcc}, {@code AudioSpectrogram}); any
+ * other custom op (e.g. MediaPipe's {@code Convolution2DTransposeBias}) or newer builtin code is
+ * refused with {@link UnsupportedOpException}. An op the interpreter still rejects is reported the
+ * same way.
+ *
+ * <p>Thread-safe; each loaded segment runs one invocation at a time. Only {@code online=false} of
+ * its {@link Availability} is honoured.
+ */
+public final class TfliteProcessor implements Processor {
+  private static final Set<String> CUSTOM_REGISTERED = Set.of("TFLite_Detection_PostProcess", "Mfcc", "AudioSpectrogram");
+  private static final Set<String> NOT_RUNNABLE = Set.of("CUSTOM", "DELEGATE", "PLACEHOLDER_FOR_GREATER_OP_CODES");
+
+  private final String id;
+  private final int threads;
+  private final Availability availability = new Availability();
+
+  private TfliteProcessor(String id, int threads) {
+    if (id == null || id.isBlank()) {
+      throw new SplitstreamException("processor id must not be blank: name it e.g. tflite");
+    }
+    if (threads < 1) {
+      throw new SplitstreamException("processor '" + id + "': threads must be at least 1, got " + threads);
+    }
+    this.id = id;
+    this.threads = threads;
+  }
+
+  /** A TFLite CPU processor with {@code threads} interpreter threads. */
+  public static TfliteProcessor cpu(String id, int threads) {
+    return new TfliteProcessor(id, threads);
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public ProcessorKind kind() {
+    return ProcessorKind.CPU;
+  }
+
+  @Override
+  public boolean emulated() {
+    return false;
+  }
+
+  @Override
+  public String description() {
+    return "TFLite 2.6.2 interpreter on the host CPU, XNNPACK, " + threads + " thread" + (threads == 1 ? "" : "s");
+  }
+
+  @Override
+  public Set<ModelFormat> formats() {
+    return Set.of(ModelFormat.TFLITE);
+  }
+
+  @Override
+  public boolean supports(String opType) {
+    if (CUSTOM_REGISTERED.contains(opType)) {
+      return true;
+    }
+    if (NOT_RUNNABLE.contains(opType) || opType.startsWith("BUILTIN_")) {
+      return false;
+    }
+    for (int code = 0; code < 128; code++) {
+      if (TfliteGraph.builtinName(code).equals(opType)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Availability availability() {
+    return availability;
+  }
+
+  @Override
+  public LoadedSegment load(Segment segment) {
+    if (!availability.online()) {
+      throw new ProcessorOfflineException(id);
+    }
+    if (segment.format() != ModelFormat.TFLITE) {
+      throw new SplitstreamException("segment " + segment.label() + " is " + segment.format() + ", but processor '" + id
+          + "' runs TFLite only: place it on an ONNX Runtime processor");
+    }
+    firstUnsupportedOp(segment).ifPresent(op -> {
+      throw new UnsupportedOpException(segment.label(), id, op);
+    });
+    long start = System.nanoTime();
+    TfliteSegmentSession session = TfliteSegmentSession.open(segment, threads, id);
+    return new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  @Override
+  public void close() {
+    // interpreters belong to their LoadedSegments
+  }
+
+  @Override
+  public String toString() {
+    return id + " (" + description() + ")";
+  }
+
+  private final class Loaded implements LoadedSegment {
+    private final TfliteSegmentSession session;
+    private final Duration loadTime;
+    private final AtomicLong runs = new AtomicLong();
+    private final AtomicLong totalNanos = new AtomicLong();
+
+    Loaded(TfliteSegmentSession session, Duration loadTime) {
+      this.session = session;
+      this.loadTime = loadTime;
+    }
+
+    @Override
+    public Segment segment() {
+      return session.segment();
+    }
+
+    @Override
+    public Processor processor() {
+      return TfliteProcessor.this;
+    }
+
+    @Override
+    public Duration loadTime() {
+      return loadTime;
+    }
+
+    @Override
+    public Execution run(TensorMap inputs) {
+      if (!availability.online()) {
+        throw new ProcessorOfflineException(id);
+      }
+      long start = System.nanoTime();
+      TensorMap out = session.run(inputs);
+      long nanos = Math.max(1, System.nanoTime() - start);
+      totalNanos.addAndGet(nanos);
+      runs.incrementAndGet();
+      return new Execution(out, nanos, nanos, false);
+    }
+
+    @Override
+    public Duration expectedServiceTime() {
+      long n = runs.get();
+      return n == 0 ? Duration.ZERO : Duration.ofNanos(totalNanos.get() / n);
+    }
+
+    @Override
+    public void close() {
+      session.close();
+    }
+  }
+}
