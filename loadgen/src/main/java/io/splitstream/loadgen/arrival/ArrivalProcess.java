@@ -1,0 +1,225 @@
+package io.splitstream.loadgen.arrival;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.loadgen.Options;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * When frames arrive: a point process on a time line that starts at 0, given as the gaps between
+ * arrivals. The first arrival is at time 0; {@link Gaps#nextNanos()} then yields the gap to each
+ * following arrival.
+ *
+ * <p>Implementations are immutable values; {@link #gaps()} starts a fresh, independent sequence each
+ * time, and two sequences of the same process (same seed) are identical, so a run can be repeated
+ * exactly. A {@link Gaps} is stateful and must be used by one thread at a time.
+ *
+ * <p>Spec strings (see {@link #parse(String, long)}):
+ * <ul>
+ *   <li>{@code constant,rate=30} — exactly {@code rate} arrivals per second;
+ *   <li>{@code poisson,rate=30[,seed=7]} — exponential gaps with mean {@code 1/rate};
+ *   <li>{@code burst,rate=30,factor=10,period=20s,duty=0.5[,seed=7]} — on/off modulated Poisson: the
+ *       first {@code duty} fraction of every {@code period} runs at {@code rate*factor}, the rest at
+ *       {@code rate}.
+ * </ul>
+ */
+public sealed interface ArrivalProcess {
+
+  /** The valid kinds, as written in a spec. */
+  List<String> KINDS = List.of("constant", "poisson", "burst");
+
+  /** A fresh sequence of gaps, starting after the arrival at time 0. */
+  Gaps gaps();
+
+  /** Long-run arrivals per second. */
+  double meanRate();
+
+  /** The spec string that parses back to this process. */
+  String spec();
+
+  /** The gaps between successive arrivals; infinite, deterministic, not thread-safe. */
+  interface Gaps {
+    /** Nanoseconds from the previous arrival to the next one; never negative. */
+    long nextNanos();
+  }
+
+  /** Exactly {@code rate} arrivals per second. */
+  record Constant(double rate) implements ArrivalProcess {
+    public Constant {
+      requirePositive("rate", rate);
+    }
+
+    @Override
+    public Gaps gaps() {
+      return new RoundedGaps() {
+        private long n;
+
+        @Override
+        double nextArrivalSeconds() {
+          return ++n / rate;
+        }
+      };
+    }
+
+    @Override
+    public double meanRate() {
+      return rate;
+    }
+
+    @Override
+    public String spec() {
+      return "constant,rate=" + num(rate);
+    }
+  }
+
+  /** A Poisson process: independent exponential gaps with mean {@code 1/rate}. */
+  record Poisson(double rate, long seed) implements ArrivalProcess {
+    public Poisson {
+      requirePositive("rate", rate);
+    }
+
+    @Override
+    public Gaps gaps() {
+      SplittableRandom random = new SplittableRandom(seed);
+      return new RoundedGaps() {
+        private double t;
+
+        @Override
+        double nextArrivalSeconds() {
+          t += exponential(random) / rate;
+          return t;
+        }
+      };
+    }
+
+    @Override
+    public double meanRate() {
+      return rate;
+    }
+
+    @Override
+    public String spec() {
+      return "poisson,rate=" + num(rate) + ",seed=" + seed;
+    }
+  }
+
+  /**
+   * On/off bursts: a Poisson process whose rate is {@code rate*factor} during the first {@code duty}
+   * fraction of each {@code period} and {@code rate} for the rest. The rate switches exactly at phase
+   * boundaries (the process is simulated exactly, not thinned).
+   */
+  record Burst(double rate, double factor, Duration period, double duty, long seed) implements ArrivalProcess {
+    public Burst {
+      requirePositive("rate", rate);
+      requirePositive("factor", factor);
+      if (period.isZero() || period.isNegative()) {
+        throw new IllegalArgumentException("period must be positive, got " + period);
+      }
+      if (!(duty >= 0 && duty <= 1)) {
+        throw new IllegalArgumentException("duty must be in [0, 1], got " + duty);
+      }
+    }
+
+    /** The rate in force at {@code seconds} into the process. */
+    public double rateAt(double seconds) {
+      double p = period.toNanos() / 1e9;
+      double phase = seconds - Math.floor(seconds / p) * p;
+      return phase < duty * p ? rate * factor : rate;
+    }
+
+    @Override
+    public Gaps gaps() {
+      SplittableRandom random = new SplittableRandom(seed);
+      double p = period.toNanos() / 1e9;
+      double on = duty * p;
+      return new RoundedGaps() {
+        private double t;
+
+        @Override
+        double nextArrivalSeconds() {
+          // Spend one unit-rate exponential "budget" across piecewise-constant rate segments.
+          double budget = exponential(random);
+          while (true) {
+            double start = Math.floor(t / p) * p;
+            double phase = t - start;
+            double segmentEnd = phase < on ? start + on : start + p;
+            double r = phase < on ? rate * factor : rate;
+            double cost = (segmentEnd - t) * r;
+            if (budget <= cost) {
+              t += budget / r;
+              return t;
+            }
+            budget -= cost;
+            // Guard against floating-point stalls right at a boundary.
+            t = Math.max(segmentEnd, Math.nextUp(t));
+          }
+        }
+      };
+    }
+
+    @Override
+    public double meanRate() {
+      return rate * (duty * factor + (1 - duty));
+    }
+
+    @Override
+    public String spec() {
+      return "burst,rate=" + num(rate) + ",factor=" + num(factor) + ",period=" + period.toMillis() + "ms,duty="
+          + num(duty) + ",seed=" + seed;
+    }
+  }
+
+  /**
+   * Parses a spec such as {@code poisson,rate=30,seed=7}. A process that needs a seed and has none in
+   * the spec takes {@code defaultSeed} (the run's seed).
+   *
+   * @throws SplitstreamException one line naming the bad kind, key or value and listing valid ones
+   */
+  static ArrivalProcess parse(String spec, long defaultSeed) {
+    String s = spec.trim();
+    int comma = s.indexOf(',');
+    String kind = (comma < 0 ? s : s.substring(0, comma)).trim().toLowerCase(Locale.ROOT);
+    String rest = comma < 0 ? "" : s.substring(comma + 1);
+    String what = "arrival spec '" + spec + "'";
+    switch (kind) {
+      case "constant": {
+        Options o = Options.parse(what + ", kind constant", rest, List.of("rate"));
+        return new Constant(o.positive("rate").orElseThrow(() -> o.missing("rate")));
+      }
+      case "poisson": {
+        Options o = Options.parse(what + ", kind poisson", rest, List.of("rate", "seed"));
+        return new Poisson(o.positive("rate").orElseThrow(() -> o.missing("rate")),
+            o.longValue("seed").orElse(defaultSeed));
+      }
+      case "burst": {
+        Options o = Options.parse(what + ", kind burst", rest, List.of("rate", "factor", "period", "duty", "seed"));
+        return new Burst(
+            o.positive("rate").orElseThrow(() -> o.missing("rate")),
+            o.positive("factor").orElseThrow(() -> o.missing("factor")),
+            o.duration("period").orElseThrow(() -> o.missing("period")),
+            o.between("duty", 0, 1).orElseThrow(() -> o.missing("duty")),
+            o.longValue("seed").orElse(defaultSeed));
+      }
+      default:
+        throw new SplitstreamException(what + ": unknown kind '" + kind + "'; valid kinds: "
+            + String.join(", ", KINDS) + " (e.g. poisson,rate=30,seed=7)");
+    }
+  }
+
+  private static void requirePositive(String name, double v) {
+    if (!(v > 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(name + " must be a finite number above 0, got " + v);
+    }
+  }
+
+  private static double exponential(SplittableRandom random) {
+    // 1 - u is in (0, 1], so the log is finite.
+    return -Math.log(1 - random.nextDouble());
+  }
+
+  private static String num(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+}

@@ -1,0 +1,19 @@
+package io.splitstream.loadgen.arrival;
+
+/**
+ * Turns absolute arrival times into gaps by rounding the absolute times to whole nanoseconds, so
+ * rounding never accumulates into drift over a long run.
+ */
+abstract class RoundedGaps implements ArrivalProcess.Gaps {
+  private long previousNanos;
+
+  abstract double nextArrivalSeconds();
+
+  @Override
+  public final long nextNanos() {
+    long at = Math.round(nextArrivalSeconds() * 1e9);
+    long gap = Math.max(0, at - previousNanos);
+    previousNanos = Math.max(previousNanos, at);
+    return gap;
+  }
+}
