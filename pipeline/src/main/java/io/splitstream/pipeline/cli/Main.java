@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Continuous DL inference split across CPU, GPU and NPU processors.",
     subcommands = {
+      RunCommand.class,
       ModelsCommand.class,
       CommandLine.HelpCommand.class
     })

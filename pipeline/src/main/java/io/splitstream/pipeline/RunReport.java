@@ -1,0 +1,192 @@
+package io.splitstream.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.operators.LedgerSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one run did: the plan it ran and what the planner predicted, the ledger (offered =
+ * completed + shed + failed + in flight), throughput, end-to-end latency percentiles and each
+ * stage's queue wait against its service time. Durations are on the pipeline's clock: virtual in
+ * a simulation, and every figure of an emulated processor is the profile's, never a hardware
+ * measurement ({@code emulated} says which).
+ *
+ * @param throughputFps completed frames over the whole run time
+ * @param steadyThroughputFps completed frames per second between the first and the last
+ *     completion (excludes the pipeline filling up)
+ * @param orderViolations frames that reached the sink after a later frame of their stream (0)
+ * @param emulationLagFrames invocations where the host computed an emulated processor's outputs
+ *     slower than the profile's service time, so the emulated timing could not be kept (real-time
+ *     mode only; simulation keeps it exactly)
+ * @param metricsUrl where the run served {@code /metrics}, empty when it served none
+ */
+public record RunReport(
+    String model,
+    String platform,
+    String platformDescription,
+    boolean emulated,
+    boolean simulated,
+    String source,
+    String policy,
+    String plan,
+    double predictedThroughputFps,
+    double predictedLatencyMs,
+    double durationSeconds,
+    LedgerReport ledger,
+    double throughputFps,
+    double steadyThroughputFps,
+    LatencyReport latency,
+    List<StageReport> stages,
+    long orderViolations,
+    long emulationLagFrames,
+    String metricsUrl) {
+
+  public RunReport {
+    stages = List.copyOf(stages);
+  }
+
+  /** The ledger at the end of the run. */
+  public record LedgerReport(
+      long offered,
+      long completed,
+      long shed,
+      Map<String, Long> shedByReason,
+      long failed,
+      Map<String, Long> failedByCause,
+      long inFlight,
+      boolean balanced) {
+    public LedgerReport {
+      shedByReason = new TreeMap<>(shedByReason);
+      failedByCause = new TreeMap<>(failedByCause);
+    }
+
+    static LedgerReport of(LedgerSnapshot s) {
+      return new LedgerReport(s.offered(), s.completed(), s.shed(), s.shedByReason(), s.failed(),
+          s.failedByCause(), s.inFlight(), s.balanced());
+    }
+  }
+
+  /** End-to-end latency of completed frames, capture to sink, in milliseconds. */
+  public record LatencyReport(long count, double meanMs, double p50Ms, double p90Ms, double p99Ms, double maxMs) {
+    static LatencyReport of(Histogram h) {
+      if (h.getTotalCount() == 0) {
+        return new LatencyReport(0, 0, 0, 0, 0, 0);
+      }
+      return new LatencyReport(h.getTotalCount(), h.getMean() / 1e6, h.getValueAtPercentile(50) / 1e6,
+          h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6);
+    }
+  }
+
+  /**
+   * One stage over the run.
+   *
+   * @param meanQueueMs mean wait between the frame being ready for the stage and a worker taking it
+   * @param meanServiceMs mean time a worker spent on a frame: transfer in, compute (the profile's
+   *     time when emulated), transfer out for the last stage
+   * @param meanHostMs mean time the host really spent computing the outputs
+   * @param utilisation service time over run time, per replica
+   * @param busyShare the processors' busy share over the last metrics window
+   */
+  public record StageReport(
+      int index,
+      String segment,
+      List<String> processors,
+      boolean emulated,
+      long frames,
+      double meanQueueMs,
+      double meanServiceMs,
+      double meanHostMs,
+      double utilisation,
+      double busyShare) {
+    public StageReport {
+      processors = List.copyOf(processors);
+    }
+  }
+
+  public RunReport withMetricsUrl(String url) {
+    return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
+        predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
+        latency, stages, orderViolations, emulationLagFrames, url);
+  }
+
+  /** The summary table the CLI prints at the end of a run. */
+  public String render() {
+    StringBuilder b = new StringBuilder();
+    String mode = simulated ? "simulated (virtual time)" : "real time";
+    b.append(String.format(Locale.ROOT, "Run summary: %s on %s, %s, %.1f s%n", model, platform, mode, durationSeconds));
+    b.append("  platform  ").append(platformDescription).append('\n');
+    b.append("  source    ").append(source).append('\n');
+    b.append("  plan      ").append(plan).append(String.format(Locale.ROOT,
+        "  (predicted %.1f fps, %.2f ms latency)%n", predictedThroughputFps, predictedLatencyMs));
+    b.append("  policy    ").append(policy).append('\n');
+    b.append(String.format(Locale.ROOT, "  ledger    offered %d = completed %d + shed %d %s+ failed %d %s+ in flight %d  [%s]%n",
+        ledger.offered(), ledger.completed(), ledger.shed(), ledger.shedByReason().isEmpty() ? "" : ledger.shedByReason() + " ",
+        ledger.failed(), ledger.failedByCause().isEmpty() ? "" : ledger.failedByCause() + " ", ledger.inFlight(),
+        ledger.balanced() ? "balanced" : "UNBALANCED"));
+    b.append(String.format(Locale.ROOT, "  throughput %.1f fps (steady %.1f fps)%n", throughputFps, steadyThroughputFps));
+    b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
+        latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));
+    b.append(String.format(Locale.ROOT, "  %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
+        "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
+    for (StageReport s : stages) {
+      b.append(String.format(Locale.ROOT, "  %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
+          s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
+          s.meanQueueMs(), s.meanServiceMs(), s.meanHostMs(), 100 * s.utilisation()));
+    }
+    if (emulated) {
+      b.append("  * emulated processor: service times follow the SoC profile, not a hardware measurement\n");
+    }
+    if (orderViolations > 0) {
+      b.append("  ORDER VIOLATIONS: ").append(orderViolations).append('\n');
+    }
+    if (emulationLagFrames > 0) {
+      b.append(String.format(Locale.ROOT,
+          "  note: on %d invocations the host computed slower than the emulated processor; use --simulate for exact emulated timing%n",
+          emulationLagFrames));
+    }
+    if (!metricsUrl.isEmpty()) {
+      b.append("  metrics   ").append(metricsUrl).append('\n');
+    }
+    return b.toString();
+  }
+
+  public String toJson() {
+    try {
+      return MAPPER.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException("report not serialisable", e);
+    }
+  }
+
+  public void write(Path file) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(file, toJson() + "\n");
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot write report " + file + ": " + e.getMessage()
+          + "; choose a writable path for --report", e);
+    }
+  }
+
+  public static RunReport read(Path file) {
+    try {
+      return MAPPER.readValue(file.toFile(), RunReport.class);
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read report " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+}

@@ -1,0 +1,220 @@
+package io.splitstream.pipeline.profile;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.Model;
+import io.splitstream.devices.model.ModelFormat;
+import io.splitstream.devices.model.Segment;
+import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.onnx.CutPoint;
+import io.splitstream.devices.onnx.GraphNode;
+import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.onnx.SampleInputs;
+import io.splitstream.devices.processor.Execution;
+import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.Platform;
+import io.splitstream.devices.processor.Processor;
+import io.splitstream.devices.tensor.Tensor;
+import io.splitstream.devices.tensor.TensorMap;
+import io.splitstream.pipeline.plan.ProfileTable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Measures what each block of a model costs on each processor of a platform: the table the
+ * planner reads. Blocks lie between chosen cut points (all valid ones when there are few, else
+ * about {@code maxBlocks} of them, spread evenly by FLOPs and preferring cuts that carry the
+ * fewest bytes). A real processor's figure is the median of {@code runs} timed invocations after
+ * warm-up; an emulated one's is its profile's service time, and the table marks it emulated.
+ */
+public final class Profiler {
+  /**
+   * @param maxBlocks at most this many blocks (at least 1)
+   * @param warmup untimed invocations per block and processor before measuring (real processors)
+   * @param runs timed invocations per block and processor (real processors), median kept
+   * @param seed for the sample input
+   */
+  public record Options(int maxBlocks, int warmup, int runs, long seed) {
+    public Options {
+      if (maxBlocks < 1) {
+        throw new SplitstreamException("--max-blocks " + maxBlocks + " must be at least 1");
+      }
+      if (runs < 1) {
+        throw new SplitstreamException("--runs " + runs + " must be at least 1");
+      }
+      if (warmup < 0) {
+        throw new SplitstreamException("--warmup " + warmup + " must be 0 or more");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(24, 3, 15, 1);
+    }
+  }
+
+  private Profiler() {}
+
+  /** The block boundaries (node indices) the profile of {@code model} would use. */
+  public static List<Integer> chooseBoundaries(OnnxModel model, int maxBlocks) {
+    List<CutPoint> valid = model.cutPoints();
+    if (valid.size() + 1 <= maxBlocks) {
+      return valid.stream().map(CutPoint::boundary).toList();
+    }
+    List<GraphNode> nodes = model.graph().nodes();
+    int n = nodes.size();
+    double[] cumulative = new double[n + 1];
+    for (int i = 0; i < n; i++) {
+      // a node of no FLOPs still costs a dispatch: count it as one so empty stretches stay cuttable
+      cumulative[i + 1] = cumulative[i] + Math.max(1, nodes.get(i).flops());
+    }
+    double total = cumulative[n];
+    int window = Math.max(1, n / (2 * maxBlocks));
+    TreeSet<Integer> chosen = new TreeSet<>();
+    for (int k = 1; k < maxBlocks; k++) {
+      double target = total * k / maxBlocks;
+      int at = 1;
+      while (at < n - 1 && cumulative[at] < target) {
+        at++;
+      }
+      CutPoint best = null;
+      for (CutPoint c : valid) {
+        if (Math.abs(c.boundary() - at) > window) {
+          continue;
+        }
+        if (best == null || c.bytes() < best.bytes()
+            || (c.bytes() == best.bytes() && Math.abs(c.boundary() - at) < Math.abs(best.boundary() - at))) {
+          best = c;
+        }
+      }
+      if (best != null) {
+        chosen.add(best.boundary());
+      }
+    }
+    return List.copyOf(chosen);
+  }
+
+  /** Profiles {@code model} on every processor of {@code platform}. */
+  public static ProfileTable profile(Model model, Platform platform, Options options) {
+    List<Segment> blocks;
+    List<ProfileTable.Cut> cuts = new ArrayList<>();
+    TensorMap sample;
+    if (model instanceof OnnxModel onnx) {
+      List<Integer> boundaries = chooseBoundaries(onnx, options.maxBlocks());
+      Map<Integer, Long> bytesAt = new LinkedHashMap<>();
+      onnx.cutPoints().forEach(c -> bytesAt.put(c.boundary(), c.bytes()));
+      blocks = onnx.cut(boundaries.stream().mapToInt(Integer::intValue).toArray());
+      for (int b : boundaries) {
+        cuts.add(new ProfileTable.Cut(b, bytesAt.get(b)));
+      }
+      sample = SampleInputs.forModel(onnx, onnx.inputShapes(), options.seed());
+    } else if (model.format() == ModelFormat.TFLITE) {
+      blocks = List.of(model.whole());
+      sample = zeros(model.inputs());
+    } else {
+      throw new SplitstreamException("cannot profile model " + model.name() + " of format " + model.format());
+    }
+    long inputBytes = sample.totalBytes();
+
+    List<ProfileTable.Block> tableBlocks = new ArrayList<>();
+    TensorMap carried = sample;
+    long outputBytes = 0;
+    for (int k = 0; k < blocks.size(); k++) {
+      Segment seg = blocks.get(k);
+      TensorMap inputs = select(carried, seg.inputs());
+      Map<String, Double> ms = new LinkedHashMap<>();
+      TensorMap outputs = null;
+      for (Processor p : platform.processors()) {
+        if (!p.formats().contains(seg.format()) || p.firstUnsupportedOp(seg).isPresent()) {
+          continue;
+        }
+        try (LoadedSegment loaded = p.load(seg)) {
+          Measured m = measure(loaded, inputs, options);
+          ms.put(p.id(), m.ms());
+          if (outputs == null) {
+            outputs = m.outputs();
+          }
+        }
+      }
+      if (outputs == null) {
+        outputs = zeros(seg.outputs());
+      }
+      carried = merge(new LinkedHashMap<>(carried.asMap()), outputs);
+      if (k == blocks.size() - 1) {
+        outputBytes = outputs.totalBytes();
+      }
+      tableBlocks.add(new ProfileTable.Block(k, seg.firstNode(), seg.endNode(), seg.cost().flopsByClass(),
+          seg.cost().flops(), new ArrayList<>(new TreeSet<>(seg.opTypes())), ms));
+    }
+    List<ProfileTable.ProcessorInfo> procs = platform.processors().stream().map(ProfileTable.ProcessorInfo::of).toList();
+    return new ProfileTable(ProfileTable.SCHEMA, model.name(), inputBytes, outputBytes, procs, tableBlocks, cuts,
+        links(platform));
+  }
+
+  private record Measured(double ms, TensorMap outputs) {}
+
+  private static Measured measure(LoadedSegment loaded, TensorMap inputs, Options o) {
+    Execution first = loaded.run(inputs);
+    if (loaded.processor().emulated()) {
+      return new Measured(loaded.expectedServiceTime().toNanos() / 1e6, first.outputs());
+    }
+    for (int i = 0; i < o.warmup(); i++) {
+      loaded.run(inputs);
+    }
+    long[] t = new long[o.runs()];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = loaded.run(inputs).serviceNanos();
+    }
+    Arrays.sort(t);
+    double median = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0;
+    return new Measured(median / 1e6, first.outputs());
+  }
+
+  /** Links as latency + bytes / bandwidth, read off the platform's interconnect. */
+  static List<ProfileTable.Link> links(Platform platform) {
+    List<ProfileTable.Link> links = new ArrayList<>();
+    long probe = 1 << 20;
+    for (Processor a : platform.processors()) {
+      for (Processor b : platform.processors()) {
+        if (a == b) {
+          continue;
+        }
+        long zero = platform.interconnect().transferNanos(a, b, 0);
+        long mb = platform.interconnect().transferNanos(a, b, probe);
+        if (zero == 0 && mb == 0) {
+          continue;
+        }
+        double perByteNanos = Math.max(1e-9, (mb - zero) / (double) probe);
+        links.add(new ProfileTable.Link(a.id(), b.id(), zero / 1e6, 1e6 / perByteNanos));
+      }
+    }
+    return links;
+  }
+
+  private static TensorMap merge(Map<String, Tensor> before, TensorMap outputs) {
+    before.putAll(outputs.asMap());
+    return TensorMap.of(before);
+  }
+
+  private static TensorMap select(TensorMap all, List<TensorSpec> wanted) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    for (TensorSpec s : wanted) {
+      m.put(s.name(), all.contains(s.name()) ? all.get(s.name()) : Tensor.zeros(s.type(), concrete(s)));
+    }
+    return TensorMap.of(m);
+  }
+
+  private static TensorMap zeros(List<TensorSpec> specs) {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    for (TensorSpec s : specs) {
+      m.put(s.name(), Tensor.zeros(s.type(), concrete(s)));
+    }
+    return TensorMap.of(m);
+  }
+
+  private static long[] concrete(TensorSpec s) {
+    return s.shape().stream().mapToLong(d -> d < 0 ? 1 : d).toArray();
+  }
+}
