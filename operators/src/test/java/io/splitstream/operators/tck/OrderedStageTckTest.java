@@ -11,12 +11,17 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-/** An ordered stage with replicas, whose work completes on another thread, is a well-behaved Publisher. */
+/**
+ * An ordered stage with replicas and a wide window, whose work completes on another thread, is a
+ * well-behaved Publisher.
+ */
 public class OrderedStageTckTest extends PublisherVerification<Outcome<Long>> {
   private final OrderedStage<Long, Long> stage = OrderedStage.async(
       "tck", List.of("a", "b", "c"),
       (Work<String, Long> w) -> Mono.just(w.item() + 1).publishOn(Schedulers.parallel()),
-      Schedulers.parallel());
+      Schedulers.parallel())
+      // A window above the worker count exercises items waiting for a worker across threads.
+      .withWindow(6);
 
   public OrderedStageTckTest() {
     super(Sources.environment(), Sources.GC_TIMEOUT_MS);
