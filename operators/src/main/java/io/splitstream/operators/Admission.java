@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -54,6 +55,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   private final Scheduler clock;
   private final BiConsumer<? super T, String> onShed;
   private final Sinks.Empty<Void> stop = Sinks.empty();
+  private final AtomicLong queued = new AtomicLong();
 
   private Admission(
       ShedPolicy policy,
@@ -106,33 +108,53 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     stop.tryEmitEmpty();
   }
 
+  /**
+   * Items admitted and waiting here for downstream demand (summed over subscriptions), for a
+   * queue-depth gauge.
+   */
+  public long queued() {
+    return queued.get();
+  }
+
   @Override
   public Flux<Outcome<T>> apply(Flux<T> source) {
     return Flux.defer(() -> {
       Map<Ledger.Ticket, T> open = new ConcurrentHashMap<>();
-      Flux<Outcome<T>> admitted =
-          source.takeUntilOther(stop.asMono()).map(item -> admitOne(item, open));
+      AtomicLong mine = new AtomicLong();
+      Flux<Outcome<T>> admitted = source
+          .takeUntilOther(stop.asMono())
+          .map(item -> admitOne(item, open))
+          .doOnNext(o -> count(mine, 1));
       Flux<Outcome<T>> policed;
       if (policy instanceof ShedPolicy.Block) {
         policed = admitted.transform(HandOff.bounded(capacity));
       } else if (policy instanceof ShedPolicy.DropNewest) {
-        policed = buffer(admitted, BufferOverflowStrategy.DROP_LATEST, policy.reason());
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_LATEST, policy.reason(), mine);
       } else if (policy instanceof ShedPolicy.DropOldest) {
-        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, policy.reason());
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, policy.reason(), mine);
       } else {
         ShedPolicy.Deadline deadline = (ShedPolicy.Deadline) policy;
-        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, ShedPolicy.DROP_OLDEST.reason())
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, ShedPolicy.DROP_OLDEST.reason(), mine)
             .handle((outcome, sink) -> {
               T item = ((Outcome.Ok<T>) outcome).value();
               if (deadline.expired(captureNanos.applyAsLong(item), clock.now(TimeUnit.NANOSECONDS))) {
+                count(mine, -1);
                 shedHere(outcome, deadline.reason());
               } else {
                 sink.next(outcome);
               }
             });
       }
-      return policed.doOnCancel(() -> abandonAll(open));
+      return policed
+          .doOnNext(o -> count(mine, -1))
+          .doOnCancel(() -> abandonAll(open))
+          .doFinally(signal -> queued.addAndGet(-mine.getAndSet(0)));
     });
+  }
+
+  private void count(AtomicLong mine, long delta) {
+    mine.addAndGet(delta);
+    queued.addAndGet(delta);
   }
 
   private Outcome<T> admitOne(T item, Map<Ledger.Ticket, T> open) {
@@ -142,8 +164,12 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     return new Outcome.Ok<>(item, ticket, clock.now(TimeUnit.NANOSECONDS));
   }
 
-  private Flux<Outcome<T>> buffer(Flux<Outcome<T>> admitted, BufferOverflowStrategy strategy, String reason) {
-    return admitted.onBackpressureBuffer(capacity, dropped -> shedHere(dropped, reason), strategy);
+  private Flux<Outcome<T>> buffer(
+      Flux<Outcome<T>> admitted, BufferOverflowStrategy strategy, String reason, AtomicLong mine) {
+    return admitted.onBackpressureBuffer(capacity, dropped -> {
+      count(mine, -1);
+      shedHere(dropped, reason);
+    }, strategy);
   }
 
   private void shedHere(Outcome<T> outcome, String reason) {

@@ -20,13 +20,14 @@ import reactor.core.scheduler.Scheduler;
  * (replicas: e.g. the same segment loaded on N processors), each serving one item at a time, and
  * emits the outcomes in input order. Use it with {@code outcomes.transform(stage)}.
  *
- * <p><b>Order and concurrency.</b> An arriving item goes to a free worker; output order equals
- * input order. At most {@code workers} items are inside the stage at once, counting finished items
- * that wait for an earlier one to leave (so a slow item holds back its followers' workers: the
- * price of keeping order with a bounded window). Consecutive stages work in parallel: stage 2 serves
- * item n while stage 1 serves item n+1.
+ * <p><b>Order and concurrency.</b> An item goes to a free worker (the longest-waiting item first);
+ * output order equals input order. The stage admits at most {@link #window()} items at once
+ * (default: one per worker; see {@link #withWindow(int)}), counting finished items that wait for an
+ * earlier one to leave, so with the default window a slow item holds back its followers' workers:
+ * the price of keeping order within a bounded window. Consecutive stages work in parallel: stage 2
+ * serves item n while stage 1 serves item n+1.
  *
- * <p><b>Demand.</b> The stage requests at most {@code workers} items from upstream, and more only
+ * <p><b>Demand.</b> The stage requests at most {@code window} items from upstream, and more only
  * as items leave downstream, so a slow stage backpressures the one before it. Put a {@link
  * HandOff} before a stage to let the previous stage work ahead by a bounded number of items.
  *
@@ -36,14 +37,15 @@ import reactor.core.scheduler.Scheduler;
  * using no worker. An upstream error is passed on after the items in the stage have finished.
  *
  * <p><b>Deadline.</b> With {@link #withDeadline}, an item whose age (clock now minus its capture
- * time) exceeds the budget when a worker would take it becomes {@link Outcome.Shed} with reason
+ * time) exceeds the budget when a worker is granted to it becomes {@link Outcome.Shed} with reason
  * {@code deadline} instead of being computed.
  *
  * <p><b>Cancellation</b> cancels the running work (the {@code Mono}s); a blocking function already
  * running finishes on its thread and its result is dropped. Each subscription has its own worker
  * slots.
  *
- * <p><b>Threads.</b> The async function is called on the thread delivering the item; its result is
+ * <p><b>Threads.</b> The async function is called on the thread delivering the item, or, if it
+ * waited for a worker, on the thread where the previous item on that worker ended; its result is
  * emitted on whichever thread its {@code Mono} completes. The blocking function runs on the given
  * scheduler. Timings are read from the clock scheduler and delivered to the timing listener on the
  * thread that ended the work.
@@ -57,6 +59,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
 
   private final String name;
   private final int workerCount;
+  private final int window;
   private final Function<Work<Integer, T>, Mono<? extends R>> work;
   private final Scheduler clock;
   private final ShedPolicy.Deadline deadline;
@@ -67,6 +70,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
   private OrderedStage(
       String name,
       int workerCount,
+      int window,
       Function<Work<Integer, T>, Mono<? extends R>> work,
       Scheduler clock,
       ShedPolicy.Deadline deadline,
@@ -74,6 +78,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       Consumer<? super StageTiming> timing) {
     this.name = name;
     this.workerCount = workerCount;
+    this.window = window;
     this.work = work;
     this.clock = clock;
     this.deadline = deadline;
@@ -99,6 +104,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
     Objects.requireNonNull(fn, "fn");
     return new OrderedStage<>(
         name,
+        ws.size(),
         ws.size(),
         w -> fn.apply(new Work<>(ws.get(w.workerIndex()), w.workerIndex(), w.item(), w.enqueuedNanos(), w.startedNanos())),
         Objects.requireNonNull(clock, "clock"),
@@ -128,14 +134,33 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
   /** This stage, shedding items older than the deadline's budget when they would start. */
   public OrderedStage<T, R> withDeadline(ShedPolicy.Deadline deadline, ToLongFunction<? super T> captureNanos) {
     return new OrderedStage<>(
-        name, workerCount, work, clock, Objects.requireNonNull(deadline, "deadline"),
+        name, workerCount, window, work, clock, Objects.requireNonNull(deadline, "deadline"),
         Objects.requireNonNull(captureNanos, "captureNanos"), timing);
   }
 
   /** This stage, reporting each computed item's {@link StageTiming} to {@code listener}. */
   public OrderedStage<T, R> withTiming(Consumer<? super StageTiming> listener) {
     return new OrderedStage<>(
-        name, workerCount, work, clock, deadline, captureNanos, Objects.requireNonNull(listener, "listener"));
+        name, workerCount, window, work, clock, deadline, captureNanos, Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * This stage, admitting up to {@code window} items at once (at least the number of workers).
+   * Items beyond the free workers wait inside the stage, in order, and take the next worker that
+   * frees up; a window above the worker count keeps replicas busy while a slow item holds the
+   * head of the order, at the cost of that many more items held (and queue wait counted) here.
+   */
+  public OrderedStage<T, R> withWindow(int window) {
+    if (window < workerCount) {
+      throw new IllegalArgumentException("stage " + name + " window " + window
+          + " is below its " + workerCount + " workers: give at least " + workerCount);
+    }
+    return new OrderedStage<>(name, workerCount, window, work, clock, deadline, captureNanos, timing);
+  }
+
+  /** Items the stage admits at once (its request window upstream). */
+  public int window() {
+    return window;
   }
 
   public String name() {
@@ -155,7 +180,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
   public Flux<Outcome<R>> apply(Flux<Outcome<T>> upstream) {
     return Flux.defer(() -> {
       WorkerSlots slots = new WorkerSlots(workerCount);
-      return upstream.flatMapSequentialDelayError(o -> enter(o, slots), workerCount, 1);
+      return upstream.flatMapSequentialDelayError(o -> enter(o, slots), window, 1);
     });
   }
 
@@ -167,11 +192,15 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       return Mono.just(s.retype());
     }
     Outcome.Ok<T> ok = (Outcome.Ok<T>) outcome;
+    return slots.acquire().flatMap(grant -> grant.start() ? serve(ok, grant.worker, slots) : Mono.empty());
+  }
+
+  private Mono<Outcome<R>> serve(Outcome.Ok<T> ok, int worker, WorkerSlots slots) {
     long started = clock.now(TimeUnit.NANOSECONDS);
     if (deadline != null && deadline.expired(captureNanos.applyAsLong(ok.value()), started)) {
+      slots.give(worker);
       return Mono.just(new Outcome.Shed<>(ok.value(), DEADLINE, name, ok.ticket(), started));
     }
-    int worker = slots.take();
     busy.incrementAndGet();
     AtomicBoolean released = new AtomicBoolean();
     Runnable release = () -> {
@@ -189,8 +218,8 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       Exceptions.throwIfJvmFatal(e);
       result = Mono.error(e);
     }
-    // The worker is released before the outcome is emitted: emitting lets the next item in, and
-    // that item must find a free worker.
+    // The worker is released before the outcome is emitted: emitting may let the next item in,
+    // and with a window equal to the worker count that item must find a free worker.
     return result
         .<Outcome<R>>map(r -> done(ok, worker, started, release, null, r))
         .switchIfEmpty(Mono.fromSupplier(() -> done(ok, worker, started, release,
@@ -217,9 +246,13 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
     return List.copyOf(workers);
   }
 
-  /** Free worker indices of one subscription; never empty when an item enters (see apply). */
+  /**
+   * The workers of one subscription: a free worker goes to the longest-waiting item. A grant and a
+   * cancellation may race; the {@link Grant} state decides who returns the worker, so none leaks.
+   */
   private static final class WorkerSlots {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
+    private final ArrayDeque<Grant> waiting = new ArrayDeque<>();
 
     WorkerSlots(int n) {
       for (int i = 0; i < n; i++) {
@@ -227,16 +260,90 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       }
     }
 
-    synchronized int take() {
-      Integer w = free.poll();
-      if (w == null) {
-        throw new IllegalStateException("no free worker: more items entered the stage than it has workers");
-      }
-      return w;
+    /** Emits a grant once a worker is free for this item. */
+    Mono<Grant> acquire() {
+      return Mono.create(sink -> {
+        Grant g = new Grant(sink);
+        sink.onCancel(() -> cancel(g));
+        Integer w;
+        synchronized (this) {
+          w = free.poll();
+          if (w == null) {
+            waiting.add(g);
+          }
+        }
+        if (w != null && !g.grant(w)) {
+          give(w);
+        }
+      });
     }
 
-    synchronized void give(int w) {
-      free.add(w);
+    void give(int worker) {
+      while (true) {
+        Grant next;
+        synchronized (this) {
+          next = waiting.poll();
+          if (next == null) {
+            free.add(worker);
+            return;
+          }
+        }
+        if (next.grant(worker)) {
+          return;
+        }
+        // That item was cancelled while waiting; offer the worker to the next one.
+      }
+    }
+
+    private void cancel(Grant g) {
+      synchronized (this) {
+        waiting.remove(g);
+      }
+      if (g.cancelGranted()) {
+        give(g.worker);
+      }
+    }
+  }
+
+  /** One item's claim on a worker: waiting, then granted, then started or cancelled. */
+  private static final class Grant {
+    private static final int WAITING = 0;
+    private static final int GRANTED = 1;
+    private static final int STARTED = 2;
+    private static final int CANCELLED = 3;
+
+    private final AtomicInteger state = new AtomicInteger(WAITING);
+    private final reactor.core.publisher.MonoSink<Grant> sink;
+    private volatile int worker = -1;
+
+    Grant(reactor.core.publisher.MonoSink<Grant> sink) {
+      this.sink = sink;
+    }
+
+    /** Hands {@code w} to this item; false if the item was cancelled first. */
+    boolean grant(int w) {
+      worker = w;
+      if (state.compareAndSet(WAITING, GRANTED)) {
+        sink.success(this);
+        return true;
+      }
+      return false;
+    }
+
+    /** Called with the granted worker in hand; false if the item was cancelled meanwhile. */
+    boolean start() {
+      return state.compareAndSet(GRANTED, STARTED);
+    }
+
+    /**
+     * Marks the item cancelled; true if it held a worker it never started on, which the caller
+     * must give back (a started item releases its own worker when its work is cancelled).
+     */
+    boolean cancelGranted() {
+      if (state.compareAndSet(WAITING, CANCELLED)) {
+        return false;
+      }
+      return state.compareAndSet(GRANTED, CANCELLED);
     }
   }
 }

@@ -140,6 +140,74 @@ class OrderedStageTest {
     // Serially 400 items of 5..15 ms take ~4 s; four replicas finish well within 2 s.
   }
 
+  /** Virtual time at which 200 items with uneven service times leave a 4-replica stage. */
+  private long finishTimeWithWindow(int window, List<Long> seqs, Set<Integer> used) {
+    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+    Ledger l = new Ledger();
+    Admission<Item> admission =
+        Admission.of(ShedPolicy.BLOCK, 64, l, Item::captureNanos, clock, (item, reason) -> {});
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    OrderedStage<Item, Item> stage = OrderedStage.async("uneven", List.of(0, 1, 2, 3), (Work<Integer, Item> w) -> {
+          used.add(w.workerIndex());
+          maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+          // Every fourth item is slow: with a tight window it holds the others' workers idle.
+          Duration service = Duration.ofMillis(w.item().seq() % 4 == 0 ? 40 : 10);
+          return Mono.delay(service, clock).doOnNext(x -> running.decrementAndGet()).thenReturn(w.item());
+        }, clock)
+        .withWindow(window);
+    AtomicReference<LedgerSnapshot> report = new AtomicReference<>();
+    long[] finishedAt = {-1};
+    LedgerSink.settle(Flux.range(0, 200).map(i -> new Item(i, 0)).transform(admission).transform(stage), l,
+            o -> seqs.add(((Outcome.Ok<Item>) o).value().seq()))
+        .subscribe(r -> {
+          report.set(r);
+          finishedAt[0] = clock.now(TimeUnit.MILLISECONDS);
+        });
+    clock.advanceTimeBy(Duration.ofSeconds(10));
+    assertThat(report.get().completed()).isEqualTo(200);
+    assertThat(maxRunning.get()).isLessThanOrEqualTo(4);
+    return finishedAt[0];
+  }
+
+  @Test
+  void aWiderWindowKeepsReplicasBusyBehindASlowItem() {
+    List<Long> tightSeqs = new ArrayList<>();
+    List<Long> wideSeqs = new ArrayList<>();
+    Set<Integer> used = new HashSet<>();
+    long tight = finishTimeWithWindow(4, tightSeqs, used);
+    long wide = finishTimeWithWindow(16, wideSeqs, used);
+    assertThat(tightSeqs).hasSize(200).isSorted();
+    assertThat(wideSeqs).hasSize(200).isSorted();
+    assertThat(used).containsExactlyInAnyOrder(0, 1, 2, 3);
+    // Tight: each group of 4 waits for its 40 ms item: 50 x 40 ms. Wide: work is (40+3x10)/4 per item.
+    assertThat(tight).isEqualTo(2000);
+    assertThat(wide).isLessThan(tight * 3 / 4);
+  }
+
+  @Test
+  void aWindowBelowTheWorkerCountIsRejected() {
+    OrderedStage<Item, Item> stage = delayStage("s", 3, Duration.ofMillis(1));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> stage.withWindow(2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("window 2 is below its 3 workers");
+  }
+
+  @Test
+  void cancellingWhileItemsWaitForAWorkerReleasesEveryWorker() {
+    OrderedStage<Item, Item> stage = delayStage("w", 2, Duration.ofMillis(10)).withWindow(6);
+    AtomicReference<LedgerSnapshot> report = new AtomicReference<>();
+    reactor.core.Disposable run = LedgerSink.settle(admitted(100).transform(stage), ledger, o -> {}).subscribe(report::set);
+    vts.advanceTimeBy(Duration.ofMillis(15));
+    assertThat(stage.busyWorkers()).isEqualTo(2);
+    run.dispose();
+    assertThat(stage.busyWorkers()).isZero();
+    LedgerSnapshot s = ledger.snapshot();
+    assertThat(s.inFlight()).isZero();
+    assertThat(s.balanced()).isTrue();
+    assertThat(s.shed(Admission.CANCELLED)).isPositive();
+  }
+
   @Test
   void blockingWorkRunsOnTheGivenSchedulerAndKeepsOrder() {
     List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());

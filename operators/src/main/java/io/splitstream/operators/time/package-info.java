@@ -1,0 +1,2 @@
+/** Virtual time for simulation mode: a discrete-event Reactor scheduler. */
+package io.splitstream.operators.time;
