@@ -27,6 +27,7 @@ final class CostModel {
   final boolean[] online;
   private final double[][] prefixMs;
   private final int[][] prefixUnsupported;
+  private final int[][] reach;
   private final double[] transferIn;
   private final double[] transferOut;
   private final double[][] linkLatency;
@@ -63,6 +64,13 @@ final class CostModel {
         // A block the processor lacks adds nothing to the sum; the unsupported count rules it out.
         prefixMs[q][k + 1] = prefixMs[q][k] + (runs ? ms.getAsDouble() / speed : 0.0);
         prefixUnsupported[q][k + 1] = prefixUnsupported[q][k] + (runs ? 0 : 1);
+      }
+    }
+    this.reach = new int[procs][blocks + 1];
+    for (int q = 0; q < procs; q++) {
+      reach[q][blocks] = blocks;
+      for (int k = blocks - 1; k >= 0; k--) {
+        reach[q][k] = online[q] && supportsBlock(q, k) ? reach[q][k + 1] : k;
       }
     }
     this.linkLatency = new double[procs][procs];
@@ -118,6 +126,24 @@ final class CostModel {
   /** Whether block {@code k} alone is supported by {@code q}, ignoring availability. */
   boolean supportsBlock(int q, int k) {
     return prefixUnsupported[q][k + 1] == prefixUnsupported[q][k];
+  }
+
+  /** The largest {@code b} such that {@code q} runs blocks {@code [a, b)}; {@code a} if none. */
+  int reach(int q, int a) {
+    return reach[q][a];
+  }
+
+  /**
+   * Prefix sums of {@code q}'s block times: {@code computeMs(q, a, b) == prefix[b] - prefix[a]}.
+   * The planner's inner loop reads it directly; nobody writes it.
+   */
+  double[] prefix(int q) {
+    return prefixMs[q];
+  }
+
+  /** Moving the model's output from {@code q} to the host. */
+  double outputMs(int q) {
+    return transferOut[q];
   }
 
   double computeMs(int q, int a, int b) {

@@ -60,7 +60,8 @@ public final class Planner {
           + " budget to at least that", table.model(), budgetMs, p.latencyMs(), p.label()));
     }
     double ceiling = s.toPlan(fastest).bottleneckMs();
-    double[] candidates = s.stageTimesIn(floor, ceiling);
+    Search.Pruning pruning = s.pruning(fastest, budgetMs);
+    double[] candidates = s.stageTimesIn(floor, ceiling, pruning);
     if (candidates.length == 0) {
       return s.toPlan(fastest);
     }
@@ -70,7 +71,7 @@ public final class Planner {
     Search.Best atHi = null;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      Search.Best b = s.minLatency(candidates[mid]);
+      Search.Best b = s.minLatency(candidates[mid], pruning.useful());
       if (b != null && b.latencyMs() <= budgetMs) {
         hi = mid;
         atHi = b;
@@ -78,13 +79,28 @@ public final class Planner {
         lo = mid + 1;
       }
     }
-    Search.Best found = atHi != null ? atHi : s.minLatency(candidates[hi]);
+    Search.Best found = atHi != null ? atHi : s.minLatency(candidates[hi], pruning.useful());
     return s.toPlan(found);
   }
 
   /** {@link #plan} with default options: replicas allowed, every processor fully available. */
   public static Plan plan(ProfileTable table, Optional<Duration> latencyBudget) {
     return plan(table, latencyBudget, PlannerOptions.defaults());
+  }
+
+  /**
+   * The plan with the lowest predicted latency whatever its throughput (ties: fewest processors):
+   * what a latency budget can at best be met with.
+   *
+   * @throws SplitstreamException when no plan exists at all
+   */
+  public static Plan lowestLatency(ProfileTable table, PlannerOptions options) {
+    Search s = new Search(new CostModel(table, options), options.allowReplicas());
+    Search.Best best = s.minLatency(Double.POSITIVE_INFINITY);
+    if (best == null) {
+      throw new SplitstreamException(whyNoPlan(s.cost));
+    }
+    return s.toPlan(best);
   }
 
   /** The fastest plan that runs the whole model on one processor, for comparison. */
@@ -177,15 +193,33 @@ public final class Planner {
     final CostModel cost;
     private final int n;
     private final int states3;
+    /** The processors that may host a stage. */
+    private final int online;
     private final int[] tern;
     private final int[] stateMask;
     private final int[] statePrev;
     /** Replica sets a stage may use, each with its members in table order. */
     private final int[] sets;
     private final int[][] members;
+    // Scratch for the stage being evaluated: one Search serves one planning call on one thread.
     private final double[] times;
+    private final double[][] prefixes;
+    private final double[] transferIns;
+    private final double[] outputs;
+    private int replicaCount;
+    private int stageStart;
 
-    record Best(double latencyMs, int processors, List<Plan.Placement> placements) {}
+    /** A min-latency pass: its plan, and the best suffix latency of every state it computed. */
+    record Best(double latencyMs, int processors, List<Plan.Placement> placements,
+        double[] suffix) {}
+
+    /**
+     * What a latency budget rules out whatever the stage-time limit: a state is useful when the
+     * fastest way to reach it plus the fastest way on from it fits the budget; {@code minPrefix}
+     * (by position and previous set) and {@code minSuffix} (by position and the set just used)
+     * bound a single stage the same way.
+     */
+    record Pruning(boolean[] useful, double[] minPrefix, double[] minSuffix, double bound) {}
 
     Search(CostModel cost, boolean replicas) {
       this.cost = cost;
@@ -208,6 +242,7 @@ public final class Planner {
           online |= 1 << q;
         }
       }
+      this.online = online;
       List<Integer> ms = new ArrayList<>();
       List<Integer> ps = new ArrayList<>();
       for (int mask = 1; mask < full; mask++) {
@@ -239,6 +274,9 @@ public final class Planner {
         members[i] = m;
       }
       this.times = new double[p];
+      this.prefixes = new double[p][];
+      this.transferIns = new double[p];
+      this.outputs = new double[p];
     }
 
     private static int pow3(int e) {
@@ -253,23 +291,43 @@ public final class Planner {
       return tern[mask] + tern[prev];
     }
 
-    /** Per-frame time of set {@code setIndex} on blocks [a, b); infinite when one replica can't. */
-    private double stageMs(int setIndex, int a, int b, int prev) {
+    /**
+     * Readies {@link #stageMs} for set {@code setIndex} starting at block {@code a} after the
+     * processors of {@code prev}; returns the last end block all its replicas run, {@code a} if none.
+     */
+    private int prepare(int setIndex, int a, int prev) {
       int[] m = members[setIndex];
+      int end = n;
       for (int i = 0; i < m.length; i++) {
-        double t = cost.replicaMs(m[i], a, b, prev);
-        if (t == Double.POSITIVE_INFINITY) {
-          return t;
-        }
-        times[i] = t;
+        int q = m[i];
+        end = Math.min(end, cost.reach(q, a));
+        prefixes[i] = cost.prefix(q);
+        transferIns[i] = cost.transferInMs(a, q, prev);
+        outputs[i] = cost.outputMs(q);
       }
-      return CostModel.effectiveMs(times, m.length);
+      replicaCount = m.length;
+      stageStart = a;
+      return end;
+    }
+
+    /**
+     * Per-frame time of the prepared stage ending before block {@code b}, which must be within the
+     * reach {@link #prepare} returned; leaves each replica's time in {@link #times}. The arithmetic is
+     * {@link CostModel#replicaMs}'s, so the plan built from the result predicts the same bits.
+     */
+    private double stageMs(int b) {
+      boolean last = b == n;
+      for (int i = 0; i < replicaCount; i++) {
+        double[] prefix = prefixes[i];
+        times[i] = transferIns[i] + (prefix[b] - prefix[stageStart]) + (last ? outputs[i] : 0);
+      }
+      return CostModel.effectiveMs(times, replicaCount);
     }
 
     /** Latency of the stage just evaluated by {@link #stageMs}: its slowest replica. */
-    private double lastLatency(int setIndex) {
-      double worst = 0;
-      for (int i = 0; i < members[setIndex].length; i++) {
+    private double lastLatency() {
+      double worst = times[0];
+      for (int i = 1; i < replicaCount; i++) {
         worst = Math.max(worst, times[i]);
       }
       return worst;
@@ -296,8 +354,10 @@ public final class Planner {
           continue;
         }
         int next = code(mask | set, set);
-        for (int b = k + 1; b <= n; b++) {
-          double ms = stageMs(i, k, b, prev);
+        int reach = prepare(i, k, prev);
+        // With no processor left after this stage, it must run to the end.
+        for (int b = (mask | set) == online ? n : k + 1; b <= reach; b++) {
+          double ms = stageMs(b);
           // A longer stage is never faster, so nothing past here can beat best.
           if (ms >= best) {
             break;
@@ -311,6 +371,11 @@ public final class Planner {
 
     /** The lowest-latency plan (then fewest processors) whose stages all take at most {@code limit}; null if none. */
     Best minLatency(double limit) {
+      return minLatency(limit, null);
+    }
+
+    /** As {@link #minLatency(double)}, computing only the states {@code useful} marks (all if null). */
+    Best minLatency(double limit, boolean[] useful) {
       int size = (n + 1) * states3;
       double[] g = new double[size];
       int[] count = new int[size];
@@ -320,6 +385,9 @@ public final class Planner {
       for (int k = n - 1; k >= 1; k--) {
         for (int s = 0; s < stateMask.length; s++) {
           int at = k * states3 + code(stateMask[s], statePrev[s]);
+          if (useful != null && !useful[at]) {
+            continue; // its suffix stays infinite: no plan within the budget passes through it
+          }
           latencyFrom(g, count, endOf, setOf, at, limit, k, stateMask[s], statePrev[s]);
         }
       }
@@ -343,7 +411,7 @@ public final class Planner {
         at = b * states3 + code(mask, set);
         k = b;
       }
-      return new Best(g[0], count[0], placements);
+      return new Best(g[0], count[0], placements, g);
     }
 
     private int stateMaskOf(int code) {
@@ -367,9 +435,12 @@ public final class Planner {
           continue;
         }
         int next = code(mask | set, set);
-        for (int b = k + 1; b <= n; b++) {
-          double ms = stageMs(i, k, b, prev);
-          if (ms > limit || ms == Double.POSITIVE_INFINITY) {
+        int reach = prepare(i, k, prev);
+        for (int b = (mask | set) == online ? n : k + 1; b <= reach; b++) {
+          double ms = stageMs(b);
+          double stageLatency = lastLatency();
+          // Both only grow with b: past here every stage is too slow or already too late.
+          if (ms > limit || stageLatency > best) {
             break;
           }
           double rest = 0;
@@ -381,7 +452,7 @@ public final class Planner {
             }
             restCount = count[b * states3 + next];
           }
-          double latency = lastLatency(i) + rest;
+          double latency = stageLatency + rest;
           int used = members[i].length + restCount;
           if (latency < best || (latency == best && used < bestCount)) {
             best = latency;
@@ -395,40 +466,128 @@ public final class Planner {
       count[at] = bestCount;
     }
 
-    /** Every distinct stage time in {@code (low, high]}, ascending. */
-    double[] stageTimesIn(double low, double high) {
-      double[] out = new double[1024];
-      int size = 0;
-      for (int a = 0; a < n; a++) {
-        List<Integer> prevs = new ArrayList<>();
-        if (a == 0) {
-          prevs.add(cost.startMask());
-        } else {
-          for (int prev = 1; prev < (1 << cost.procs); prev++) {
-            prevs.add(prev);
+    /**
+     * Which states can lie on a plan within {@code budgetMs}, given {@code fastest}, the
+     * unrestricted min-latency pass: a forward pass finds the fastest way to reach each state.
+     * Sums are rounded differently forwards, so the bound keeps a little slack; pruning less
+     * than possible is always safe.
+     */
+    Pruning pruning(Best fastest, double budgetMs) {
+      double[] suffix = fastest.suffix();
+      double bound = budgetMs + 1e-9 * Math.max(1, budgetMs);
+      int size = (n + 1) * states3;
+      double[] prefix = new double[size];
+      Arrays.fill(prefix, Double.POSITIVE_INFINITY);
+      prefix[0] = 0;
+      for (int k = 0; k < n; k++) {
+        for (int s = k == 0 ? -1 : 0; s < stateMask.length; s++) {
+          int mask = s < 0 ? 0 : stateMask[s];
+          int prev = s < 0 ? cost.startMask() : statePrev[s];
+          int at = s < 0 ? 0 : k * states3 + code(mask, prev);
+          double f = prefix[at];
+          if (f == Double.POSITIVE_INFINITY || f + suffix[at] > bound) {
+            continue;
           }
-        }
-        for (int prev : prevs) {
           for (int i = 0; i < sets.length; i++) {
-            if (a > 0 && (sets[i] & prev) != 0) {
+            int set = sets[i];
+            if ((set & mask) != 0) {
               continue;
             }
-            for (int b = a + 1; b <= n; b++) {
-              double ms = stageMs(i, a, b, prev);
-              if (ms > high || ms == Double.POSITIVE_INFINITY) {
+            int next = code(mask | set, set);
+            int reach = prepare(i, k, prev);
+            for (int b = (mask | set) == online ? n : k + 1; b < Math.min(reach + 1, n); b++) {
+              stageMs(b);
+              double reached = f + lastLatency();
+              if (reached > bound) {
                 break;
               }
-              if (ms > low) {
-                if (size == out.length) {
-                  out = Arrays.copyOf(out, size * 2);
-                }
-                out[size++] = ms;
+              int to = b * states3 + next;
+              if (reached + suffix[to] <= bound && reached < prefix[to]) {
+                prefix[to] = reached;
               }
             }
           }
         }
       }
-      double[] sorted = Arrays.copyOf(out, size);
+      boolean[] useful = new boolean[size];
+      int sets2 = 1 << cost.procs;
+      double[] minPrefix = new double[(n + 1) * sets2];
+      double[] minSuffix = new double[(n + 1) * sets2];
+      Arrays.fill(minPrefix, Double.POSITIVE_INFINITY);
+      Arrays.fill(minSuffix, Double.POSITIVE_INFINITY);
+      useful[0] = true;
+      minPrefix[cost.startMask()] = 0;
+      for (int k = 1; k < n; k++) {
+        for (int s = 0; s < stateMask.length; s++) {
+          int at = k * states3 + code(stateMask[s], statePrev[s]);
+          useful[at] = prefix[at] + suffix[at] <= bound;
+          int slot = k * sets2 + statePrev[s];
+          minPrefix[slot] = Math.min(minPrefix[slot], prefix[at]);
+          minSuffix[slot] = Math.min(minSuffix[slot], suffix[at]);
+        }
+      }
+      for (int set = 0; set < sets2; set++) {
+        minSuffix[n * sets2 + set] = 0;
+      }
+      return new Pruning(useful, minPrefix, minSuffix, bound);
+    }
+
+    /**
+     * Every distinct stage time in {@code (low, high]}, ascending, of stages that can lie on a
+     * plan within the budget of {@code pruning}.
+     */
+    double[] stageTimesIn(double low, double high, Pruning pruning) {
+      int sets2 = 1 << cost.procs;
+      double[] out = new double[1024];
+      int count = 0;
+      for (int a = 0; a < n; a++) {
+        List<Integer> prevs = new ArrayList<>();
+        if (a == 0) {
+          prevs.add(cost.startMask());
+        } else {
+          for (int prev = online; prev != 0; prev = (prev - 1) & online) {
+            prevs.add(prev);
+          }
+        }
+        for (int prev : prevs) {
+          double before = pruning.minPrefix()[a * sets2 + prev];
+          if (before == Double.POSITIVE_INFINITY) {
+            continue;
+          }
+          for (int i = 0; i < sets.length; i++) {
+            if (a > 0 && (sets[i] & prev) != 0) {
+              continue;
+            }
+            int reach = prepare(i, a, prev);
+            // Stage times grow with b: skip by bisection to the first above low.
+            int from = a + 1;
+            int to = reach + 1;
+            while (from < to) {
+              int mid = (from + to) >>> 1;
+              if (stageMs(mid) > low) {
+                to = mid;
+              } else {
+                from = mid + 1;
+              }
+            }
+            for (int b = from; b <= reach; b++) {
+              double ms = stageMs(b);
+              double reached = before + lastLatency();
+              if (ms > high || reached > pruning.bound()) {
+                break;
+              }
+              if (reached + pruning.minSuffix()[b * sets2 + sets[i]] > pruning.bound()) {
+                continue;
+              }
+              if (count == out.length) {
+                out = Arrays.copyOf(out, count * 2);
+              }
+              out[count++] = ms;
+            }
+          }
+        }
+      }
+      double[] sorted = Arrays.copyOf(out, count);
       Arrays.sort(sorted);
       int unique = 0;
       for (int i = 0; i < sorted.length; i++) {
