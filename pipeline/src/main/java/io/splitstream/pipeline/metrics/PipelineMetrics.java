@@ -99,6 +99,7 @@ public final class PipelineMetrics implements AutoCloseable {
    * @param ledger the pipeline's frame ledger; must not return null
    * @param clockNanos the pipeline scheduler's clock in nanoseconds, read for the busy share
    * @throws IllegalArgumentException when {@code model} is blank
+   * @throws IllegalStateException when a pipeline for the same model has meters on {@code registry}
    */
   public PipelineMetrics(
       MeterRegistry registry, String model, Supplier<FrameCounts> ledger, LongSupplier clockNanos) {
@@ -110,6 +111,15 @@ public final class PipelineMetrics implements AutoCloseable {
     this.modelTag = Tags.of("model", model);
     this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos");
     this.ledger = new LedgerReader(Objects.requireNonNull(ledger, "ledger"));
+    // The registry hands back an existing meter for the same id, which would leave this pipeline's
+    // counters reading the other pipeline's ledger.
+    if (registry.find("splitstream.frames.offered").tags(modelTag).meter() != null) {
+      throw new IllegalStateException(
+          "metrics for model "
+              + model
+              + " are already registered on this registry: close the previous pipeline's"
+              + " PipelineMetrics first");
+    }
 
     // The in-flight gauge holds the reader strongly; the function counters below refer to the same
     // reader, which the registry would otherwise only hold weakly.

@@ -321,6 +321,22 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void oneModelHasOnePipelinesMetersPerRegistry() {
+    assertThatThrownBy(
+            () -> new PipelineMetrics(registry, "resnet50", FrameCounts::empty, clock::monotonicTime))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("model resnet50 are already registered");
+
+    metrics.close();
+    ledger.set(new FrameCounts(3, 3, Map.of(), Map.of(), 0));
+    try (PipelineMetrics next =
+        new PipelineMetrics(registry, "resnet50", ledger::get, clock::monotonicTime)) {
+      assertThat(registry.get("splitstream.frames.offered").tag("model", next.model()).functionCounter().count())
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
   void blankModelIsRefused() {
     assertThatThrownBy(
             () -> new PipelineMetrics(registry, " ", FrameCounts::empty, clock::monotonicTime))
