@@ -37,9 +37,9 @@ import java.util.function.ToLongFunction;
  * <ul>
  *   <li>State the pipeline already keeps is read when the registry is scraped: the frame ledger
  *       through a {@code Supplier<FrameCounts>}, queue depths through a {@link DoubleSupplier} per
- *       stage ({@link #bindQueueDepth}). The ledger is read at most once per {@link
- *       #LEDGER_REUSE} of the registry's clock, so the frame meters of one scrape come from one
- *       reading and agree with each other.
+ *       stage ({@link #bindQueueDepth}). The ledger is read at most once per {@link #LEDGER_REUSE}
+ *       of the registry's clock, so the frame meters of one scrape come from one reading and agree
+ *       with each other.
  *   <li>Events are recorded by the pipeline as they happen, through handles fetched once at
  *       assembly: {@link StageMeters} per stage and processor, {@link TransferMeter} per pair of
  *       processors, {@link #recordLatency} per completed frame, {@link #planChanged} per plan.
@@ -48,7 +48,8 @@ import java.util.function.ToLongFunction;
  * </ul>
  *
  * <p>Shed and failure reasons become counters the first time {@link #refresh()} sees them in the
- * ledger (it runs on construction; {@link MetricsServer} runs it before every scrape). A ledger
+ * ledger (it runs on construction, and before every scrape of a {@link MetricsServer} given {@code
+ * metrics::refresh}). A ledger
  * that lists every reason it can report with 0 from the start gives series that exist from the
  * start. At most {@link #MAX_REASONS} reasons per family get their own series (those seen in one
  * refresh are admitted in sorted order); later ones, blank ones and one literally called {@code
@@ -56,9 +57,10 @@ import java.util.function.ToLongFunction;
  * flood the registry and still loses no frame.
  *
  * <p>Thread-safe: record methods may be called from any thread; they touch only meters cached in
- * their handles. The object must stay referenced while the pipeline runs (the registry holds its
- * function counters weakly) and be {@linkplain #close() closed} when it stops, which removes its
- * meters from the registry.
+ * their handles. The suppliers it is given are called from whatever thread scrapes the registry,
+ * so they must be safe to call from any thread. The registry keeps the state behind its meters
+ * alive; {@linkplain #close() close} this object when the pipeline stops, which removes its meters
+ * from the registry.
  */
 public final class PipelineMetrics implements AutoCloseable {
   /** Width of the sliding window behind {@code splitstream.processor.busy}. */
@@ -96,8 +98,9 @@ public final class PipelineMetrics implements AutoCloseable {
    *
    * @param registry where the meters go; shared with other pipelines only if their models differ
    * @param model the model's name, the {@code model} tag of every meter
-   * @param ledger the pipeline's frame ledger; must not return null
-   * @param clockNanos the pipeline scheduler's clock in nanoseconds, read for the busy share
+   * @param ledger the pipeline's frame ledger; must not return null; called on scrape threads
+   * @param clockNanos the pipeline scheduler's clock in nanoseconds, read for the busy share;
+   *     called on scrape threads
    * @throws IllegalArgumentException when {@code model} is blank
    * @throws IllegalStateException when a pipeline for the same model has meters on {@code registry}
    */
@@ -175,7 +178,9 @@ public final class PipelineMetrics implements AutoCloseable {
   public void recordLatency(long latencyNanos) {
     if (latencyNanos < 0) {
       throw new IllegalArgumentException(
-          "frame latency " + latencyNanos + " ns is negative: take capture and sink times from"
+          "frame latency "
+              + latencyNanos
+              + " ns is negative: take capture and sink times from"
               + " the pipeline scheduler's clock");
     }
     latency.record(latencyNanos, TimeUnit.NANOSECONDS);
@@ -183,9 +188,9 @@ public final class PipelineMetrics implements AutoCloseable {
 
   /**
    * The meters of {@code stage} (0-based) running on {@code processor}: queue wait and service
-   * timers, and the processor's busy time. Returns the same handle for the same pair; fetch it
-   * once at assembly. After a re-plan the stage gets a handle for its new processor; the old
-   * series stay, as cumulative series should.
+   * timers, and the processor's busy time. Returns the same handle for the same pair; fetch it once
+   * at assembly. After a re-plan the stage gets a handle for its new processor; the old series
+   * stay, as cumulative series should.
    *
    * @throws IllegalArgumentException when {@code stage} is negative, or the processor id was
    *     registered before with another kind or emulation flag
@@ -251,9 +256,8 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Exposes {@code depth} as {@code splitstream.stage.queue.depth{stage}}: frames waiting to
-   * enter the stage, read at scrape time. Binding a stage again (after a re-plan) replaces its
-   * supplier.
+   * Exposes {@code depth} as {@code splitstream.stage.queue.depth{stage}}: frames waiting to enter
+   * the stage, read at scrape time. Binding a stage again (after a re-plan) replaces its supplier.
    *
    * @throws IllegalStateException after {@link #close()}
    */
@@ -331,7 +335,10 @@ public final class PipelineMetrics implements AutoCloseable {
     }
     if (!(predictedFramesPerSecond >= 0) || Double.isInfinite(predictedFramesPerSecond)) {
       throw new IllegalArgumentException(
-          "plan " + label + ": predicted throughput " + predictedFramesPerSecond
+          "plan "
+              + label
+              + ": predicted throughput "
+              + predictedFramesPerSecond
               + " frames/s is not a finite non-negative number");
     }
     if (predictedLatency.isNegative()) {
@@ -370,8 +377,8 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Busy share of processor {@code processorId} over the last {@link #BUSY_WINDOW} of the
-   * scheduler clock, in 0..1; what the CLI prints. 0 for a processor no stage ran on.
+   * Busy share of processor {@code processorId} over the last {@link #BUSY_WINDOW} of the scheduler
+   * clock, in 0..1; what the CLI prints. 0 for a processor no stage ran on.
    */
   public double busyShare(String processorId) {
     ProcessorState state = processors.get(processorId);
@@ -434,7 +441,8 @@ public final class PipelineMetrics implements AutoCloseable {
               "kind", processor.kindTag(),
               "emulated", Boolean.toString(processor.emulated()));
       own(
-          Gauge.builder("splitstream.processor.busy", state.busy, w -> w.share(clockNanos.getAsLong()))
+          Gauge.builder(
+                  "splitstream.processor.busy", state.busy, w -> w.share(clockNanos.getAsLong()))
               .description(
                   "Share of the last " + BUSY_WINDOW.toSeconds() + " s the processor was computing")
               .baseUnit("ratio")

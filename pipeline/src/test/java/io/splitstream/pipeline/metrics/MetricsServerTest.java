@@ -23,7 +23,8 @@ import reactor.test.StepVerifier;
 
 class MetricsServerTest {
   private static final String PROMETHEUS_ACCEPT =
-      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+      "application/openmetrics-text;version=1.0.0,"
+          + "application/openmetrics-text;version=0.0.1;q=0.75,"
           + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
   // Metric families as each format names them: text 0.0.4 keeps the _total of counters in the
   // family name; OpenMetrics drops it, and treats a gauge ending in _info as an info family.
@@ -203,7 +204,8 @@ class MetricsServerTest {
     int port = server.port();
     StepVerifier.create(server.stop()).verifyComplete();
 
-    try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName(MetricsServer.HOST))) {
+    try (ServerSocket again =
+        new ServerSocket(port, 1, InetAddress.getByName(MetricsServer.HOST))) {
       assertThat(again.getLocalPort()).isEqualTo(port);
     }
   }
@@ -221,7 +223,8 @@ class MetricsServerTest {
     server.close();
     server.close(); // idempotent
 
-    try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName(MetricsServer.HOST))) {
+    try (ServerSocket again =
+        new ServerSocket(port, 1, InetAddress.getByName(MetricsServer.HOST))) {
       assertThat(again.getLocalPort()).isEqualTo(port);
     }
   }
