@@ -38,8 +38,8 @@ import java.util.function.ToLongFunction;
  *   <li>State the pipeline already keeps is read when the registry is scraped: the frame ledger
  *       through a {@code Supplier<FrameCounts>}, queue depths through a {@link DoubleSupplier} per
  *       stage ({@link #bindQueueDepth}). The ledger is read at most once per {@link #LEDGER_REUSE}
- *       of the registry's clock, so the frame meters of one scrape come from one reading and agree
- *       with each other.
+ *       of the registry's clock, or when {@link #refresh()} asks, so the frame meters of one scrape
+ *       come from one reading and agree with each other.
  *   <li>Events are recorded by the pipeline as they happen, through handles fetched once at
  *       assembly: {@link StageMeters} per stage and processor, {@link TransferMeter} per pair of
  *       processors, {@link #recordLatency} per completed frame, {@link #planChanged} per plan.
@@ -49,25 +49,28 @@ import java.util.function.ToLongFunction;
  *
  * <p>Shed and failure reasons become counters the first time {@link #refresh()} sees them in the
  * ledger (it runs on construction, and before every scrape of a {@link MetricsServer} given {@code
- * metrics::refresh}). A ledger
- * that lists every reason it can report with 0 from the start gives series that exist from the
- * start. At most {@link #MAX_REASONS} reasons per family get their own series (those seen in one
- * refresh are admitted in sorted order); later ones, blank ones and one literally called {@code
- * other} are summed under {@code reason="other"}, so a ledger keyed by something unbounded cannot
- * flood the registry and still loses no frame.
+ * metrics::refresh}). A ledger that lists every reason it can report with 0 from the start gives
+ * series that exist from the start. At most {@link #MAX_REASONS} reasons per family get their own
+ * series (those seen in one refresh are admitted in sorted order); later ones, blank ones and one
+ * literally called {@code other} are summed under {@code reason="other"}, so a ledger keyed by
+ * something unbounded cannot flood the registry and still loses no frame.
  *
  * <p>Thread-safe: record methods may be called from any thread; they touch only meters cached in
- * their handles. The suppliers it is given are called from whatever thread scrapes the registry,
- * so they must be safe to call from any thread. The registry keeps the state behind its meters
- * alive; {@linkplain #close() close} this object when the pipeline stops, which removes its meters
- * from the registry.
+ * their handles. The suppliers it is given are called from whatever thread scrapes the registry, so
+ * they must be safe to call from any thread. The registry keeps the state behind its meters alive;
+ * {@linkplain #close() close} this object when the pipeline stops, which removes its meters from
+ * the registry.
  */
 public final class PipelineMetrics implements AutoCloseable {
   /** Width of the sliding window behind {@code splitstream.processor.busy}. */
   public static final Duration BUSY_WINDOW = Duration.ofSeconds(10);
 
-  /** How long one ledger reading serves the frame meters. */
-  public static final Duration LEDGER_REUSE = Duration.ofMillis(50);
+  /**
+   * How long one ledger reading serves the frame meters, unless {@link #refresh()} takes a fresh
+   * one first. Long enough that a slow scrape (tens of milliseconds on a loaded host) reads one
+   * ledger state throughout; short against any scrape interval.
+   */
+  public static final Duration LEDGER_REUSE = Duration.ofSeconds(1);
 
   /** Distinct shed or failure reasons exported before the rest go to {@code reason="other"}. */
   public static final int MAX_REASONS = 32;
@@ -396,14 +399,16 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Reads the ledger and registers counters for shed and failure reasons not seen before. Cheap
-   * when nothing is new; {@link MetricsServer} calls it before each scrape.
+   * Takes a fresh ledger reading, which the frame meters then serve for up to {@link
+   * #LEDGER_REUSE}, and registers counters for shed and failure reasons not seen before. Cheap when
+   * nothing is new; a {@link MetricsServer} given {@code metrics::refresh} calls it before each
+   * scrape, so every scrape shows the ledger as it was at the start of that scrape.
    */
   public synchronized void refresh() {
     if (closed) {
       return;
     }
-    FrameCounts counts = ledger.read();
+    FrameCounts counts = ledger.readFresh();
     shed.register(counts);
     failed.register(counts);
   }
@@ -522,12 +527,21 @@ public final class PipelineMetrics implements AutoCloseable {
     synchronized FrameCounts read() {
       long now = registry.config().clock().monotonicTime();
       if (last == null || now - readAtNanos >= LEDGER_REUSE.toNanos()) {
-        last =
-            Objects.requireNonNull(
-                source.get(), () -> "the frame ledger of " + model + " returned no counts");
-        readAtNanos = now;
+        take(now);
       }
       return last;
+    }
+
+    synchronized FrameCounts readFresh() {
+      take(registry.config().clock().monotonicTime());
+      return last;
+    }
+
+    private void take(long now) {
+      last =
+          Objects.requireNonNull(
+              source.get(), () -> "the frame ledger of " + model + " returned no counts");
+      readAtNanos = now;
     }
   }
 

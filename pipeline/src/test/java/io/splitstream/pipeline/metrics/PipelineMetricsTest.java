@@ -90,6 +90,19 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void refreshTakesAFreshLedgerReading() {
+    ledger.set(new FrameCounts(5, 5, Map.of(), Map.of(), 0));
+    metrics.refresh();
+    assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(5);
+
+    ledger.set(new FrameCounts(6, 5, Map.of(), Map.of(), 1));
+    metrics.refresh(); // no clock advance needed
+
+    assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(6);
+    assertThat(registry.get("splitstream.frames.in.flight").gauge().value()).isEqualTo(1);
+  }
+
+  @Test
   void newReasonGetsASeriesOnRefresh() {
     ledger.set(new FrameCounts(3, 1, Map.of("drop-newest", 2L), Map.of(), 0));
     clock.add(PipelineMetrics.LEDGER_REUSE);
