@@ -3,14 +3,14 @@ package io.splitstream.pipeline.metrics;
 import java.util.Arrays;
 
 /**
- * How busy one processor has been: total busy time, and the busy share over a sliding window of
- * the pipeline scheduler's clock.
+ * How busy one processor has been: total busy time, and the busy share over a sliding window of the
+ * pipeline scheduler's clock.
  *
- * <p>Busy time is the union of the processor's execution intervals, so two executions that
- * overlap are not counted twice and the share stays within 0..1. The union is exact when
- * executions are recorded in the order they started (a processor that runs one segment at a time
- * always is); an execution recorded after a later-starting one contributes only what lies beyond
- * the busy time already recorded, so the total is then a lower bound, never an overcount.
+ * <p>Busy time is the union of the processor's execution intervals, so two executions that overlap
+ * are not counted twice and the share stays within 0..1. The union is exact when executions are
+ * recorded in the order they started (a processor that runs one segment at a time always is); an
+ * execution recorded after a later-starting one contributes only what lies beyond the busy time
+ * already recorded, so the total is then a lower bound, never an overcount.
  *
  * <p>The window is kept as {@code buckets} slots of {@code bucketNanos} each; the share at {@code
  * now} covers the current partial slot and the {@code buckets - 1} slots before it, or the time

@@ -5,9 +5,9 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import java.util.Locale;
 
 /**
- * The two text formats {@link MetricsServer} serves, and how an Accept header picks one.
- * Prometheus asks for OpenMetrics first and falls back to text 0.0.4; a plain {@code curl} sends
- * no preference and gets text 0.0.4, which both Prometheus and people read.
+ * The two text formats {@link MetricsServer} serves, and how an Accept header picks one. Prometheus
+ * asks for OpenMetrics first and falls back to text 0.0.4; a plain {@code curl} sends no preference
+ * and gets text 0.0.4, which both Prometheus and people read.
  */
 enum ExpositionFormat {
   PROMETHEUS_TEXT,
@@ -16,8 +16,8 @@ enum ExpositionFormat {
   private static final String OPENMETRICS_TYPE = "application/openmetrics-text";
 
   /**
-   * OpenMetrics when the header accepts {@code application/openmetrics-text} with a quality above
-   * 0 and at least as high as any range text 0.0.4 would satisfy; otherwise Prometheus text.
+   * OpenMetrics when the header accepts {@code application/openmetrics-text} with a quality above 0
+   * and at least as high as any range text 0.0.4 would satisfy; otherwise Prometheus text.
    */
   static ExpositionFormat negotiate(String accept) {
     if (accept == null || accept.isBlank()) {

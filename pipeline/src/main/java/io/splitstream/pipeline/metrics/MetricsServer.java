@@ -15,9 +15,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * The HTTP endpoint Prometheus scrapes, a reactor-netty server on 127.0.0.1:
@@ -34,10 +34,10 @@ import reactor.netty.http.server.HttpServer;
  * PipelineMetrics#refresh()} so new shed and failure reasons show up in the same scrape); if it
  * throws, that scrape answers 500 and the server keeps serving.
  *
- * <p>Lifecycle: {@link #bind} binds without blocking and {@link #stop()} unbinds without
- * blocking, for a pipeline that composes its start and stop; {@link #start} and {@link #close()}
- * are their waiting forms for the CLI ({@link #close()} waits at most {@link #CLOSE_TIMEOUT} for
- * open connections). Thread-safe.
+ * <p>Lifecycle: {@link #bind} binds without blocking and {@link #stop()} unbinds without blocking,
+ * for a pipeline that composes its start and stop; {@link #start} and {@link #close()} are their
+ * waiting forms for the CLI ({@link #close()} waits at most {@link #CLOSE_TIMEOUT} for open
+ * connections). Thread-safe.
  */
 public final class MetricsServer implements AutoCloseable {
   /** The loopback address the server binds; it is not meant to be reachable from elsewhere. */
@@ -187,9 +187,7 @@ public final class MetricsServer implements AutoCloseable {
       beforeScrape.run();
       ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
       writer.write(
-          out,
-          registry.getPrometheusRegistry().scrape(),
-          EscapingScheme.fromAcceptHeader(accept));
+          out, registry.getPrometheusRegistry().scrape(), EscapingScheme.fromAcceptHeader(accept));
       return out.toByteArray();
     }
   }

@@ -37,9 +37,9 @@ import java.util.function.ToLongFunction;
  * <ul>
  *   <li>State the pipeline already keeps is read when the registry is scraped: the frame ledger
  *       through a {@code Supplier<FrameCounts>}, queue depths through a {@link DoubleSupplier} per
- *       stage ({@link #bindQueueDepth}). The ledger is read at most once per {@link
- *       #LEDGER_REUSE} of the registry's clock, so the frame meters of one scrape come from one
- *       reading and agree with each other.
+ *       stage ({@link #bindQueueDepth}). The ledger is read at most once per {@link #LEDGER_REUSE}
+ *       of the registry's clock, or when {@link #refresh()} asks, so the frame meters of one scrape
+ *       come from one reading and agree with each other.
  *   <li>Events are recorded by the pipeline as they happen, through handles fetched once at
  *       assembly: {@link StageMeters} per stage and processor, {@link TransferMeter} per pair of
  *       processors, {@link #recordLatency} per completed frame, {@link #planChanged} per plan.
@@ -48,24 +48,29 @@ import java.util.function.ToLongFunction;
  * </ul>
  *
  * <p>Shed and failure reasons become counters the first time {@link #refresh()} sees them in the
- * ledger (it runs on construction; {@link MetricsServer} runs it before every scrape). A ledger
- * that lists every reason it can report with 0 from the start gives series that exist from the
- * start. At most {@link #MAX_REASONS} reasons per family get their own series (those seen in one
- * refresh are admitted in sorted order); later ones, blank ones and one literally called {@code
- * other} are summed under {@code reason="other"}, so a ledger keyed by something unbounded cannot
- * flood the registry and still loses no frame.
+ * ledger (it runs on construction, and before every scrape of a {@link MetricsServer} given {@code
+ * metrics::refresh}). A ledger that lists every reason it can report with 0 from the start gives
+ * series that exist from the start. At most {@link #MAX_REASONS} reasons per family get their own
+ * series (those seen in one refresh are admitted in sorted order); later ones, blank ones and one
+ * literally called {@code other} are summed under {@code reason="other"}, so a ledger keyed by
+ * something unbounded cannot flood the registry and still loses no frame.
  *
  * <p>Thread-safe: record methods may be called from any thread; they touch only meters cached in
- * their handles. The object must stay referenced while the pipeline runs (the registry holds its
- * function counters weakly) and be {@linkplain #close() closed} when it stops, which removes its
- * meters from the registry.
+ * their handles. The suppliers it is given are called from whatever thread scrapes the registry, so
+ * they must be safe to call from any thread. The registry keeps the state behind its meters alive;
+ * {@linkplain #close() close} this object when the pipeline stops, which removes its meters from
+ * the registry.
  */
 public final class PipelineMetrics implements AutoCloseable {
   /** Width of the sliding window behind {@code splitstream.processor.busy}. */
   public static final Duration BUSY_WINDOW = Duration.ofSeconds(10);
 
-  /** How long one ledger reading serves the frame meters. */
-  public static final Duration LEDGER_REUSE = Duration.ofMillis(50);
+  /**
+   * How long one ledger reading serves the frame meters, unless {@link #refresh()} takes a fresh
+   * one first. Long enough that a slow scrape (tens of milliseconds on a loaded host) reads one
+   * ledger state throughout; short against any scrape interval.
+   */
+  public static final Duration LEDGER_REUSE = Duration.ofSeconds(1);
 
   /** Distinct shed or failure reasons exported before the rest go to {@code reason="other"}. */
   public static final int MAX_REASONS = 32;
@@ -96,9 +101,11 @@ public final class PipelineMetrics implements AutoCloseable {
    *
    * @param registry where the meters go; shared with other pipelines only if their models differ
    * @param model the model's name, the {@code model} tag of every meter
-   * @param ledger the pipeline's frame ledger; must not return null
-   * @param clockNanos the pipeline scheduler's clock in nanoseconds, read for the busy share
+   * @param ledger the pipeline's frame ledger; must not return null; called on scrape threads
+   * @param clockNanos the pipeline scheduler's clock in nanoseconds, read for the busy share;
+   *     called on scrape threads
    * @throws IllegalArgumentException when {@code model} is blank
+   * @throws IllegalStateException when a pipeline for the same model has meters on {@code registry}
    */
   public PipelineMetrics(
       MeterRegistry registry, String model, Supplier<FrameCounts> ledger, LongSupplier clockNanos) {
@@ -110,6 +117,15 @@ public final class PipelineMetrics implements AutoCloseable {
     this.modelTag = Tags.of("model", model);
     this.clockNanos = Objects.requireNonNull(clockNanos, "clockNanos");
     this.ledger = new LedgerReader(Objects.requireNonNull(ledger, "ledger"));
+    // The registry hands back an existing meter for the same id, which would leave this pipeline's
+    // counters reading the other pipeline's ledger.
+    if (registry.find("splitstream.frames.offered").tags(modelTag).meter() != null) {
+      throw new IllegalStateException(
+          "metrics for model "
+              + model
+              + " are already registered on this registry: close the previous pipeline's"
+              + " PipelineMetrics first");
+    }
 
     // The in-flight gauge holds the reader strongly; the function counters below refer to the same
     // reader, which the registry would otherwise only hold weakly.
@@ -165,7 +181,9 @@ public final class PipelineMetrics implements AutoCloseable {
   public void recordLatency(long latencyNanos) {
     if (latencyNanos < 0) {
       throw new IllegalArgumentException(
-          "frame latency " + latencyNanos + " ns is negative: take capture and sink times from"
+          "frame latency "
+              + latencyNanos
+              + " ns is negative: take capture and sink times from"
               + " the pipeline scheduler's clock");
     }
     latency.record(latencyNanos, TimeUnit.NANOSECONDS);
@@ -173,9 +191,9 @@ public final class PipelineMetrics implements AutoCloseable {
 
   /**
    * The meters of {@code stage} (0-based) running on {@code processor}: queue wait and service
-   * timers, and the processor's busy time. Returns the same handle for the same pair; fetch it
-   * once at assembly. After a re-plan the stage gets a handle for its new processor; the old
-   * series stay, as cumulative series should.
+   * timers, and the processor's busy time. Returns the same handle for the same pair; fetch it once
+   * at assembly. After a re-plan the stage gets a handle for its new processor; the old series
+   * stay, as cumulative series should.
    *
    * @throws IllegalArgumentException when {@code stage} is negative, or the processor id was
    *     registered before with another kind or emulation flag
@@ -241,9 +259,8 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Exposes {@code depth} as {@code splitstream.stage.queue.depth{stage}}: frames waiting to
-   * enter the stage, read at scrape time. Binding a stage again (after a re-plan) replaces its
-   * supplier.
+   * Exposes {@code depth} as {@code splitstream.stage.queue.depth{stage}}: frames waiting to enter
+   * the stage, read at scrape time. Binding a stage again (after a re-plan) replaces its supplier.
    *
    * @throws IllegalStateException after {@link #close()}
    */
@@ -321,7 +338,10 @@ public final class PipelineMetrics implements AutoCloseable {
     }
     if (!(predictedFramesPerSecond >= 0) || Double.isInfinite(predictedFramesPerSecond)) {
       throw new IllegalArgumentException(
-          "plan " + label + ": predicted throughput " + predictedFramesPerSecond
+          "plan "
+              + label
+              + ": predicted throughput "
+              + predictedFramesPerSecond
               + " frames/s is not a finite non-negative number");
     }
     if (predictedLatency.isNegative()) {
@@ -360,8 +380,8 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Busy share of processor {@code processorId} over the last {@link #BUSY_WINDOW} of the
-   * scheduler clock, in 0..1; what the CLI prints. 0 for a processor no stage ran on.
+   * Busy share of processor {@code processorId} over the last {@link #BUSY_WINDOW} of the scheduler
+   * clock, in 0..1; what the CLI prints. 0 for a processor no stage ran on.
    */
   public double busyShare(String processorId) {
     ProcessorState state = processors.get(processorId);
@@ -379,14 +399,16 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Reads the ledger and registers counters for shed and failure reasons not seen before. Cheap
-   * when nothing is new; {@link MetricsServer} calls it before each scrape.
+   * Takes a fresh ledger reading, which the frame meters then serve for up to {@link
+   * #LEDGER_REUSE}, and registers counters for shed and failure reasons not seen before. Cheap when
+   * nothing is new; a {@link MetricsServer} given {@code metrics::refresh} calls it before each
+   * scrape, so every scrape shows the ledger as it was at the start of that scrape.
    */
   public synchronized void refresh() {
     if (closed) {
       return;
     }
-    FrameCounts counts = ledger.read();
+    FrameCounts counts = ledger.readFresh();
     shed.register(counts);
     failed.register(counts);
   }
@@ -424,7 +446,8 @@ public final class PipelineMetrics implements AutoCloseable {
               "kind", processor.kindTag(),
               "emulated", Boolean.toString(processor.emulated()));
       own(
-          Gauge.builder("splitstream.processor.busy", state.busy, w -> w.share(clockNanos.getAsLong()))
+          Gauge.builder(
+                  "splitstream.processor.busy", state.busy, w -> w.share(clockNanos.getAsLong()))
               .description(
                   "Share of the last " + BUSY_WINDOW.toSeconds() + " s the processor was computing")
               .baseUnit("ratio")
@@ -504,12 +527,21 @@ public final class PipelineMetrics implements AutoCloseable {
     synchronized FrameCounts read() {
       long now = registry.config().clock().monotonicTime();
       if (last == null || now - readAtNanos >= LEDGER_REUSE.toNanos()) {
-        last =
-            Objects.requireNonNull(
-                source.get(), () -> "the frame ledger of " + model + " returned no counts");
-        readAtNanos = now;
+        take(now);
       }
       return last;
+    }
+
+    synchronized FrameCounts readFresh() {
+      take(registry.config().clock().monotonicTime());
+      return last;
+    }
+
+    private void take(long now) {
+      last =
+          Objects.requireNonNull(
+              source.get(), () -> "the frame ledger of " + model + " returned no counts");
+      readAtNanos = now;
     }
   }
 

@@ -5,9 +5,9 @@ import io.splitstream.devices.processor.ProcessorKind;
 import java.util.Objects;
 
 /**
- * How a processor appears in metric tags: {@code processor}, {@code kind} and {@code emulated}.
- * A processor id names one processor for the life of a {@link PipelineMetrics}; registering the
- * same id with another kind or emulation flag is refused.
+ * How a processor appears in metric tags: {@code processor}, {@code kind} and {@code emulated}. A
+ * processor id names one processor for the life of a {@link PipelineMetrics}; registering the same
+ * id with another kind or emulation flag is refused.
  *
  * @param id the processor's id, e.g. {@code npu}
  * @param kind CPU, GPU or NPU; exported lower case

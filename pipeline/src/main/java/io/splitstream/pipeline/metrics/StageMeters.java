@@ -65,8 +65,8 @@ public final class StageMeters {
   /**
    * Records {@code visit}, which must belong to this stage and processor.
    *
-   * @throws IllegalArgumentException when the visit names another stage or processor, or its
-   *     times are out of order
+   * @throws IllegalArgumentException when the visit names another stage or processor, or its times
+   *     are out of order
    */
   public void record(StageVisit visit) {
     if (visit.stage() != stage || !visit.processorId().equals(processor.id())) {

@@ -74,8 +74,7 @@ class BusyWindowTest {
 
   @Test
   void refusesADegenerateWindow() {
-    assertThatThrownBy(() -> new BusyWindow(0, 10, 0))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BusyWindow(0, 10, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new BusyWindow(S, 1, 0)).isInstanceOf(IllegalArgumentException.class);
   }
 }

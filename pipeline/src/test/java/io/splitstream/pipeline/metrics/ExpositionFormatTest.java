@@ -19,7 +19,8 @@ class ExpositionFormatTest {
       delimiter = '|',
       value = {
         // what Prometheus 2.42 sends
-        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+        "application/openmetrics-text;version=1.0.0,"
+            + "application/openmetrics-text;version=0.0.1;q=0.75,"
             + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1 | OPENMETRICS",
         "Application/OpenMetrics-Text; version=1.0.0 | OPENMETRICS",
         "text/plain;version=0.0.4 | PROMETHEUS_TEXT",

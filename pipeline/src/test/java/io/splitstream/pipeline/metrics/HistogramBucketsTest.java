@@ -45,7 +45,8 @@ class HistogramBucketsTest {
       if (line.startsWith("splitstream_frame_latency_seconds_bucket{")) {
         Matcher m = LE.matcher(line);
         assertThat(m.find()).isTrue();
-        double le = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
+        double le =
+            m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
         double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         if (le <= 0.005) {
           atFiveMs = Math.max(atFiveMs, count);
@@ -61,7 +62,9 @@ class HistogramBucketsTest {
   private static List<String> bounds(String seriesPrefix) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new SampleRun(registry);
-    return registry.scrape().lines()
+    return registry
+        .scrape()
+        .lines()
         .filter(l -> l.startsWith(seriesPrefix))
         .map(
             l -> {

@@ -55,8 +55,7 @@ class PipelineMetricsTest {
     metrics.refresh();
 
     assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(10);
-    assertThat(registry.get("splitstream.frames.completed").functionCounter().count())
-        .isEqualTo(6);
+    assertThat(registry.get("splitstream.frames.completed").functionCounter().count()).isEqualTo(6);
     assertThat(registry.get("splitstream.frames.in.flight").gauge().value()).isEqualTo(1);
     assertThat(
             registry
@@ -66,7 +65,11 @@ class PipelineMetricsTest {
                 .count())
         .isEqualTo(2);
     assertThat(
-            registry.get("splitstream.frames.failed").tag("reason", "error").functionCounter().count())
+            registry
+                .get("splitstream.frames.failed")
+                .tag("reason", "error")
+                .functionCounter()
+                .count())
         .isEqualTo(1);
   }
 
@@ -84,6 +87,19 @@ class PipelineMetricsTest {
     clock.add(PipelineMetrics.LEDGER_REUSE);
     assertThat(registry.get("splitstream.frames.in.flight").gauge().value()).isEqualTo(4);
     assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(9);
+  }
+
+  @Test
+  void refreshTakesAFreshLedgerReading() {
+    ledger.set(new FrameCounts(5, 5, Map.of(), Map.of(), 0));
+    metrics.refresh();
+    assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(5);
+
+    ledger.set(new FrameCounts(6, 5, Map.of(), Map.of(), 1));
+    metrics.refresh(); // no clock advance needed
+
+    assertThat(registry.get("splitstream.frames.offered").functionCounter().count()).isEqualTo(6);
+    assertThat(registry.get("splitstream.frames.in.flight").gauge().value()).isEqualTo(1);
   }
 
   @Test
@@ -125,7 +141,11 @@ class PipelineMetricsTest {
       folded += 1L + i;
     }
     assertThat(
-            registry.get("splitstream.frames.failed").tag("reason", "other").functionCounter().count())
+            registry
+                .get("splitstream.frames.failed")
+                .tag("reason", "other")
+                .functionCounter()
+                .count())
         .isEqualTo(folded);
   }
 
@@ -137,7 +157,11 @@ class PipelineMetricsTest {
 
     assertThat(registry.find("splitstream.frames.shed").functionCounters()).hasSize(1);
     assertThat(
-            registry.get("splitstream.frames.shed").tag("reason", "other").functionCounter().count())
+            registry
+                .get("splitstream.frames.shed")
+                .tag("reason", "other")
+                .functionCounter()
+                .count())
         .isEqualTo(1);
   }
 
@@ -189,21 +213,18 @@ class PipelineMetricsTest {
 
     assertThat(registry.get("splitstream.stage.service").tag("stage", "0").timer().count())
         .isEqualTo(1);
-    assertThatThrownBy(
-            () -> metrics.recordVisit(new StageVisit(1, "gpu", 0, 1, 2, 1, false)))
+    assertThatThrownBy(() -> metrics.recordVisit(new StageVisit(1, "gpu", 0, 1, 2, 1, false)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("stage 1 on processor gpu");
     StageMeters cpuStage = metrics.stage(0, CPU);
-    assertThatThrownBy(
-            () -> cpuStage.record(new StageVisit(0, "npu", 0, 1, 2, 1, true)))
+    assertThatThrownBy(() -> cpuStage.record(new StageVisit(0, "npu", 0, 1, 2, 1, true)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void oneProcessorIdNamesOneProcessor() {
     metrics.stage(0, NPU);
-    assertThatThrownBy(
-            () -> metrics.stage(1, new ProcessorLabels("npu", ProcessorKind.GPU, true)))
+    assertThatThrownBy(() -> metrics.stage(1, new ProcessorLabels("npu", ProcessorKind.GPU, true)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("processor npu was registered as");
   }
@@ -218,7 +239,11 @@ class PipelineMetricsTest {
     clock.add(Duration.ofMillis(10));
 
     double busySeconds =
-        registry.get("splitstream.processor.busy.time").tag("processor", "npu").functionCounter().count();
+        registry
+            .get("splitstream.processor.busy.time")
+            .tag("processor", "npu")
+            .functionCounter()
+            .count();
     assertThat(busySeconds).isCloseTo(0.006, within(1e-12));
     assertThat(registry.get("splitstream.processor.busy").tag("processor", "npu").gauge().value())
         .isCloseTo(0.6, within(1e-9));
@@ -236,7 +261,11 @@ class PipelineMetricsTest {
 
     assertThat(metrics.busyShare("cpu")).isZero();
     assertThat(
-            registry.get("splitstream.processor.busy.time").tag("processor", "cpu").functionCounter().count())
+            registry
+                .get("splitstream.processor.busy.time")
+                .tag("processor", "cpu")
+                .functionCounter()
+                .count())
         .isEqualTo(1.0);
   }
 
@@ -261,7 +290,11 @@ class PipelineMetricsTest {
 
     assertThat(metrics.transfer("cpu", "npu")).isSameAs(cut);
     assertThat(
-            registry.get("splitstream.transfer.bytes").tags("from", "cpu", "to", "npu").counter().count())
+            registry
+                .get("splitstream.transfer.bytes")
+                .tags("from", "cpu", "to", "npu")
+                .counter()
+                .count())
         .isEqualTo(1_024);
     assertThat(cut.total()).isEqualTo(1_024);
     assertThatThrownBy(() -> cut.record(-1)).isInstanceOf(IllegalArgumentException.class);
@@ -296,7 +329,16 @@ class PipelineMetricsTest {
   void everyMeterIsDescribedAndTaggedOnlyWithLowCardinalityTags() {
     recordSomethingEverywhere();
     Set<String> allowed =
-        Set.of("model", "stage", "processor", "kind", "emulated", "reason", "from", "to", "plan",
+        Set.of(
+            "model",
+            "stage",
+            "processor",
+            "kind",
+            "emulated",
+            "reason",
+            "from",
+            "to",
+            "plan",
             "epoch");
 
     assertThat(registry.getMeters()).hasSizeGreaterThan(10);
@@ -318,6 +360,28 @@ class PipelineMetricsTest {
     assertThat(registry.getMeters()).isEmpty();
     assertThatThrownBy(() -> metrics.stage(0, CPU)).isInstanceOf(IllegalStateException.class);
     metrics.close(); // idempotent
+  }
+
+  @Test
+  void oneModelHasOnePipelinesMetersPerRegistry() {
+    assertThatThrownBy(
+            () ->
+                new PipelineMetrics(registry, "resnet50", FrameCounts::empty, clock::monotonicTime))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("model resnet50 are already registered");
+
+    metrics.close();
+    ledger.set(new FrameCounts(3, 3, Map.of(), Map.of(), 0));
+    try (PipelineMetrics next =
+        new PipelineMetrics(registry, "resnet50", ledger::get, clock::monotonicTime)) {
+      assertThat(
+              registry
+                  .get("splitstream.frames.offered")
+                  .tag("model", next.model())
+                  .functionCounter()
+                  .count())
+          .isEqualTo(3);
+    }
   }
 
   @Test
