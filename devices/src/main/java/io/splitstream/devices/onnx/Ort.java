@@ -34,7 +34,8 @@ final class Ort {
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
       opts.setIntraOpNumThreads(1);
       opts.setInterOpNumThreads(1);
-      opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      // failures reach the caller as exceptions; the runtime's own log would repeat them on stderr
+      opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       return env().createSession(model, opts);
     }
   }

@@ -55,12 +55,25 @@ public final class SplitCheck {
    *     chain), an output is missing at the end, or ONNX Runtime rejects a segment
    */
   public static Report check(OnnxModel model, List<Segment> segments, TensorMap sample) {
-    TensorMap expected;
+    return check(model, segments, sample, reference(model, sample));
+  }
+
+  /**
+   * The whole model's outputs on {@code sample}, to compare several splits against without
+   * running the whole model each time.
+   *
+   * @throws SplitstreamException when ONNX Runtime rejects the model or the sample
+   */
+  public static TensorMap reference(OnnxModel model, TensorMap sample) {
     try {
-      expected = Ort.run(model.bytes(), sample);
+      return Ort.run(model.bytes(), sample);
     } catch (OrtException e) {
       throw new SplitstreamException(model.name() + " failed in ONNX Runtime: " + Ort.oneLine(e, 300), e);
     }
+  }
+
+  /** Like {@link #check(OnnxModel, List, TensorMap)}, against outputs from {@link #reference}. */
+  public static Report check(OnnxModel model, List<Segment> segments, TensorMap sample, TensorMap expected) {
     TensorMap have = sample;
     for (Segment s : segments) {
       Map<String, Tensor> feed = new LinkedHashMap<>();
