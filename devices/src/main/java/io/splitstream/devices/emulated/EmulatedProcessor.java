@@ -152,6 +152,7 @@ public final class EmulatedProcessor implements Processor {
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
       o.setIntraOpNumThreads(hostThreads);
       o.setInterOpNumThreads(1);
+      o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       OrtSegmentSession s = OrtSegmentSession.open(segment, o, id());
       return new HostCompute(s::run, s::close);
     } catch (OrtException e) {

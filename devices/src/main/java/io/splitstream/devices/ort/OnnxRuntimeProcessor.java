@@ -2,6 +2,7 @@ package io.splitstream.devices.ort;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.ModelFormat;
@@ -145,6 +146,8 @@ public final class OnnxRuntimeProcessor implements Processor {
       o.setInterOpNumThreads(1);
       o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // warnings such as unused initialisers would flood the console once per loaded segment
+      o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       if (provider != ExecutionProvider.CPU) {
         provider.addTo(o);
         if (!allowCpuFallback) {

@@ -45,7 +45,7 @@ public final class OrtSegmentSession implements AutoCloseable {
   private static final Pattern NOT_REGISTERED =
       Pattern.compile("(?:([\\w.]+):)?(\\w+)\\(-?\\d+\\) is not a registered function/op");
   private static final Pattern NO_KERNEL =
-      Pattern.compile("Could not find an implementation for (\\w+)\\(");
+      Pattern.compile("(?:Could not find an implementation for|No Op registered for) (\\w+)\\b");
 
   private final Segment segment;
   private final OrtSession session;
