@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -25,6 +26,17 @@ public final class Assembly {
   public record Loaded(List<Pipeline.StageBinding> stages, List<Segment> segments, Runnable release) {}
 
   private Assembly() {}
+
+  /** Native inference can need more stack than the JVM's 1 MiB default; give it 16 MiB. */
+  private static final long NATIVE_STACK = 16L << 20;
+
+  private static Scheduler processorThread(String processorId) {
+    return Schedulers.fromExecutorService(Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(null, r, "splitstream-" + processorId, NATIVE_STACK);
+      t.setDaemon(true);
+      return t;
+    }), "splitstream-" + processorId);
+  }
 
   /**
    * @throws SplitstreamException when the plan does not fit the model (a TFLite model cut in
@@ -57,7 +69,7 @@ public final class Assembly {
           LoadedSegment ls = p.load(seg);
           loaded.add(ls);
           Scheduler runOn = simulated ? clock
-              : threads.computeIfAbsent(id, k -> Schedulers.newSingle("splitstream-" + k, true));
+              : threads.computeIfAbsent(id, Assembly::processorThread);
           replicas.add(new Pipeline.Replica(p, ls, runOn));
         }
         stages.add(new Pipeline.StageBinding(i, seg, replicas));

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
     description = "Continuous DL inference split across CPU, GPU and NPU processors.",
     subcommands = {
       RunCommand.class,
+      ProfileCommand.class,
+      SplitCommand.class,
+      PlanCommand.class,
       ModelsCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,68 @@
+package io.splitstream.pipeline.cli;
+
+import io.splitstream.pipeline.plan.ExhaustiveSearch;
+import io.splitstream.pipeline.plan.Plan;
+import io.splitstream.pipeline.plan.Planner;
+import io.splitstream.pipeline.plan.PlannerOptions;
+import io.splitstream.pipeline.plan.ProfileTable;
+import io.splitstream.pipeline.plan.SplitSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code splitstream plan}: choose a split from a profile table and compare it. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Choose the split and placement that maximise throughput (slowest stage, transfers counted) from a",
+      "profile table, under an optional latency budget; compare with the best single processor and, for",
+      "tables of at most " + ExhaustiveSearch.MAX_BLOCKS + " blocks, with exhaustive search."
+    })
+final class PlanCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--profile", required = true, description = "a table written by ./splitstream profile --json")
+  Path profile;
+
+  @Option(names = "--split", defaultValue = "auto", description = "auto, or a split to evaluate, e.g. 0:cpu,37:npu (default: ${DEFAULT-VALUE})")
+  String split;
+
+  @Option(names = "--budget", converter = Converters.DurationConverter.class, description = "end-to-end latency budget, e.g. 30ms")
+  Duration budget;
+
+  @Option(names = "--no-replicas", negatable = false, description = "one processor per stage")
+  boolean noReplicas;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    ProfileTable t = ProfileTable.read(profile);
+    PlannerOptions opts = noReplicas ? PlannerOptions.defaults().withoutReplicas() : PlannerOptions.defaults();
+    Optional<Duration> b = Optional.ofNullable(budget);
+    Plan plan = SplitSpec.isAuto(split) ? Planner.plan(t, b, opts) : SplitSpec.parse(split, t, opts);
+    out.print(plan.describe());
+    Plan single = Planner.bestSingle(t, opts);
+    out.printf(Locale.ROOT, "best single processor: %s, %.1f frames/s, %.3f ms -> this plan is %.2fx its throughput%n",
+        single.label(), single.throughputFps(), single.latencyMs(), plan.throughputFps() / single.throughputFps());
+    if (t.blockCount() <= ExhaustiveSearch.MAX_BLOCKS) {
+      ExhaustiveSearch.best(t, b, opts).ifPresentOrElse(
+          best -> out.printf(Locale.ROOT, "exhaustive search optimum: %s, %.1f frames/s -> this plan reaches %.4f of it%n",
+              best.label(), best.throughputFps(), plan.throughputFps() / best.throughputFps()),
+          () -> out.println("exhaustive search: no feasible plan"));
+    } else {
+      out.printf(Locale.ROOT, "exhaustive search skipped: %d blocks (at most %d; profile with --max-blocks %d)%n",
+          t.blockCount(), ExhaustiveSearch.MAX_BLOCKS, ExhaustiveSearch.MAX_BLOCKS);
+    }
+    out.flush();
+    return 0;
+  }
+}

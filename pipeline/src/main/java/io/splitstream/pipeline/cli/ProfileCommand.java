@@ -1,0 +1,114 @@
+package io.splitstream.pipeline.cli;
+
+import io.splitstream.devices.catalog.ModelStore;
+import io.splitstream.devices.catalog.Models;
+import io.splitstream.devices.model.Model;
+import io.splitstream.devices.model.OpClass;
+import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.devices.processor.Platform;
+import io.splitstream.devices.processor.Processor;
+import io.splitstream.pipeline.plan.ProfileTable;
+import io.splitstream.pipeline.profile.Profiler;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code splitstream profile}: what each block of a model costs on each processor. */
+@Command(
+    name = "profile",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Measure each block between cut points on each processor and print a table: block, op mix,",
+      "FLOPs, ms per processor, bytes crossing the cut after it. --json writes it for the planner.",
+      "Real processors are timed (median of --runs); emulated ones give their profile's time (marked *)."
+    })
+final class ProfileCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "catalogue name or .onnx/.tflite file")
+  String model;
+
+  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
+      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
+  InputShapes inputShape;
+
+  @Mixin PlatformOptions platform = new PlatformOptions();
+
+  @Option(names = "--max-blocks", defaultValue = "24", description = "at most this many blocks (default: ${DEFAULT-VALUE})")
+  int maxBlocks;
+
+  @Option(names = "--runs", defaultValue = "15", description = "timed runs per block on real processors (default: ${DEFAULT-VALUE})")
+  int runs;
+
+  @Option(names = "--json", description = "write the table here, for ./splitstream plan and run --split")
+  Path json;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    try (Platform p = platform.open(List.of("cpu"))) {
+      out.println("profiling " + m.name() + " (" + m.format() + ") on " + p.description());
+      ProfileTable t = Profiler.profile(m, p, new Profiler.Options(maxBlocks, 3, runs, 1));
+      out.print(render(t, p));
+      if (json != null) {
+        t.write(json);
+        out.println("wrote " + json.toAbsolutePath());
+      }
+      out.flush();
+    }
+    return 0;
+  }
+
+  static String render(ProfileTable t, Platform p) {
+    StringBuilder b = new StringBuilder();
+    List<String> ids = p.processors().stream().map(Processor::id).toList();
+    b.append(String.format(Locale.ROOT, "%-5s %-12s %-34s %10s", "block", "nodes", "op mix (share of FLOPs)", "MFLOPs"));
+    for (Processor proc : p.processors()) {
+      b.append(String.format(Locale.ROOT, " %10s", proc.id() + (proc.emulated() ? "*" : "") + " ms"));
+    }
+    b.append(String.format(Locale.ROOT, " %14s%n", "cut bytes"));
+    for (ProfileTable.Block blk : t.blocks()) {
+      b.append(String.format(Locale.ROOT, "%-5d %-12s %-34s %10.2f", blk.index(),
+          "[" + blk.firstNode() + "," + blk.endNode() + ")", opMix(blk), blk.flops() / 1e6));
+      for (String id : ids) {
+        b.append(blk.ms(id).isPresent()
+            ? String.format(Locale.ROOT, " %10.3f", blk.ms(id).getAsDouble())
+            : String.format(Locale.ROOT, " %10s", "unsupp."));
+      }
+      long bytes = blk.index() < t.cuts().size() ? t.cuts().get(blk.index()).bytes() : t.outputBytes();
+      b.append(String.format(Locale.ROOT, " %14d%n", bytes));
+    }
+    b.append(String.format(Locale.ROOT, "input %d bytes, output %d bytes; valid cut points at the block starts: %s%n",
+        t.inputBytes(), t.outputBytes(), t.cutPoints()));
+    if (p.emulated()) {
+      b.append("* emulated: times follow the SoC profile, not a hardware measurement\n");
+    }
+    return b.toString();
+  }
+
+  private static String opMix(ProfileTable.Block blk) {
+    double total = blk.opMix().values().stream().mapToDouble(Double::doubleValue).sum();
+    if (total <= 0) {
+      return String.join(",", blk.opTypes());
+    }
+    return blk.opMix().entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<OpClass, Double>comparingByValue(Comparator.reverseOrder()))
+        .limit(3)
+        .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey().name().toLowerCase(Locale.ROOT), 100 * e.getValue() / total))
+        .collect(Collectors.joining(" "));
+  }
+}

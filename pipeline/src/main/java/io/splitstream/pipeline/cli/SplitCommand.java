@@ -1,0 +1,95 @@
+package io.splitstream.pipeline.cli;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.catalog.ModelStore;
+import io.splitstream.devices.catalog.Models;
+import io.splitstream.devices.model.Model;
+import io.splitstream.devices.model.Segment;
+import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.onnx.SampleInputs;
+import io.splitstream.devices.onnx.SplitCheck;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code splitstream split}: cut a model into segments and check they equal the whole. */
+@Command(
+    name = "split",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Cut an ONNX model at the given node boundaries into self-contained segments, write them,",
+      "run the segments in order on a sample input and print the max abs difference to the whole model."
+    })
+final class SplitCommand implements Callable<Integer> {
+  /** The largest difference the check accepts. */
+  static final double TOLERANCE = 1e-5;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "catalogue name or .onnx file")
+  String model;
+
+  @Option(names = "--cuts", required = true, description = "node boundaries, increasing, e.g. 12,40 (see ./splitstream profile)")
+  String cuts;
+
+  @Option(names = "--out", description = "write the segments here as <model>.seg<i>.onnx")
+  Path out;
+
+  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
+      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
+  InputShapes inputShape;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of the sample input (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Override
+  public Integer call() {
+    PrintWriter o = spec.commandLine().getOut();
+    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    if (!(m instanceof OnnxModel onnx)) {
+      throw new SplitstreamException("model " + m.path() + " is " + m.format()
+          + ": TFLite models run whole, only ONNX models can be cut");
+    }
+    List<Segment> segments = onnx.cut(cuts);
+    o.printf(Locale.ROOT, "%s: %d nodes cut at %s into %d segments%n", onnx.name(), onnx.nodeCount(), cuts, segments.size());
+    for (Segment s : segments) {
+      long inBytes = s.inputs().stream().mapToLong(TensorSpec::bytes).filter(b -> b > 0).sum();
+      o.printf(Locale.ROOT, "  %-28s %4d nodes  %7.2f MFLOPs  in: %s (%d bytes)%n", s.label(), s.endNode() - s.firstNode(),
+          s.cost().flops() / 1e6, s.inputs().stream().map(t -> t.name() + t.shape()).collect(Collectors.joining(", ")), inBytes);
+    }
+    if (out != null) {
+      write(segments, onnx.name());
+    }
+    SplitCheck.Report r = SplitCheck.check(onnx, segments, SampleInputs.forModel(onnx, onnx.inputShapes(), seed));
+    o.printf(Locale.ROOT, "equality check on a sample input: max abs difference %.3g (tolerance %.0e) -> %s%n",
+        r.maxAbsDiff(), TOLERANCE, r.maxAbsDiff() <= TOLERANCE ? "equal" : "DIFFERENT");
+    o.flush();
+    return r.maxAbsDiff() <= TOLERANCE ? 0 : Main.EXIT_INTERNAL;
+  }
+
+  private void write(List<Segment> segments, String name) {
+    PrintWriter o = spec.commandLine().getOut();
+    try {
+      Files.createDirectories(out);
+      for (Segment s : segments) {
+        Path f = out.resolve(name + ".seg" + s.index() + ".onnx");
+        Files.write(f, s.bytes());
+        o.println("  wrote " + f);
+      }
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot write segments to " + out + ": " + e.getMessage() + "; choose a writable --out");
+    }
+  }
+}
