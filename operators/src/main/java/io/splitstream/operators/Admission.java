@@ -93,6 +93,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed);
   }
 
+  /** The policy this admission point applies. */
   public ShedPolicy policy() {
     return policy;
   }
