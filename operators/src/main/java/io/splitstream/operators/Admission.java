@@ -45,9 +45,6 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   /** The reason for items settled because the subscriber cancelled. */
   public static final String CANCELLED = "cancelled";
 
-  /** The {@code where} of outcomes shed at admission. */
-  public static final String WHERE = "admission";
-
   private final ShedPolicy policy;
   private final int capacity;
   private final Ledger ledger;
@@ -96,6 +93,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed);
   }
 
+  /** The policy this admission point applies. */
   public ShedPolicy policy() {
     return policy;
   }

@@ -36,6 +36,7 @@ public final class HandOff<T> implements Function<Flux<T>, Flux<T>> {
     return new HandOff<>(capacity);
   }
 
+  /** The most items this hand-off holds. */
   public int capacity() {
     return capacity;
   }

@@ -163,10 +163,12 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
     return window;
   }
 
+  /** The stage's name, as used in outcomes and timings. */
   public String name() {
     return name;
   }
 
+  /** The number of workers (replicas). */
   public int workers() {
     return workerCount;
   }

@@ -20,8 +20,13 @@ import java.util.Optional;
 public sealed interface ShedPolicy
     permits ShedPolicy.Block, ShedPolicy.DropOldest, ShedPolicy.DropNewest, ShedPolicy.Deadline {
 
+  /** Backpressure to the source; the default for file replay. */
   ShedPolicy BLOCK = new Block();
+
+  /** Shed the oldest buffered item when the buffer is full. */
   ShedPolicy DROP_OLDEST = new DropOldest();
+
+  /** Shed the arriving item when the buffer is full. */
   ShedPolicy DROP_NEWEST = new DropNewest();
 
   /** The CLI name, e.g. {@code drop-oldest}. */

@@ -31,6 +31,7 @@ public final class SimulatedTime implements Scheduler {
   private long sequence;
   private long executed;
   private volatile boolean disposed;
+  private boolean running;
 
   /** A scheduler whose clock starts at zero. */
   public SimulatedTime() {
@@ -117,6 +118,23 @@ public final class SimulatedTime implements Scheduler {
    * @return the number of tasks run
    */
   public long runUntil(long deadlineNanos) {
+    synchronized (this) {
+      if (running) {
+        // A nested run would execute later tasks before the current one returns: out of order.
+        throw new IllegalStateException("SimulatedTime is already running: do not call run from a task or a second thread");
+      }
+      running = true;
+    }
+    try {
+      return runTasksUntil(deadlineNanos);
+    } finally {
+      synchronized (this) {
+        running = false;
+      }
+    }
+  }
+
+  private long runTasksUntil(long deadlineNanos) {
     long ran = 0;
     while (true) {
       Task t;

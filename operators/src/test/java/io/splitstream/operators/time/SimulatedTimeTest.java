@@ -90,6 +90,17 @@ class SimulatedTimeTest {
   }
 
   @Test
+  void aTaskCannotRunTheSchedulerItself() {
+    time.schedule(time::run);
+    assertThatThrownBy(time::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("already running");
+    // The failed run leaves the scheduler usable.
+    AtomicLong ran = new AtomicLong();
+    time.schedule(ran::incrementAndGet);
+    time.run();
+    assertThat(ran.get()).isEqualTo(1);
+  }
+
+  @Test
   void rejectsAZeroPeriod() {
     assertThatThrownBy(() -> time.schedulePeriodically(() -> {}, 0, 0, TimeUnit.MILLISECONDS))
         .isInstanceOf(IllegalArgumentException.class);
