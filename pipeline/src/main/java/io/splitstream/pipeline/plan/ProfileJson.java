@@ -48,8 +48,8 @@ final class ProfileJson {
       throw new SplitstreamException("profile " + file + ": no such file; write it with"
           + " ./splitstream profile --model MODEL --json " + file);
     } catch (IOException e) {
-      throw new SplitstreamException("profile " + file + ": cannot be read (" + oneLine(e.toString())
-          + "); check the path and its permissions", e);
+      throw new SplitstreamException("profile " + file + ": cannot be read ("
+          + oneLine(e.toString()) + "); check the path and its permissions", e);
     }
     return parse(json, file.toString());
   }
@@ -75,8 +75,8 @@ final class ProfileJson {
           + " written by ./splitstream profile; " + REMEDY);
     }
     if (!schema.isInt() || schema.intValue() != ProfileTable.SCHEMA) {
-      throw new SplitstreamException(where + "has schema " + schema + " but this build reads schema "
-          + ProfileTable.SCHEMA + "; " + REMEDY + " with this build");
+      throw new SplitstreamException(where + "has schema " + schema
+          + " but this build reads schema " + ProfileTable.SCHEMA + "; " + REMEDY + " with this build");
     }
     try {
       return MAPPER.readValue(json, ProfileTable.class);
