@@ -157,7 +157,7 @@ final class CostModel {
     return linkLatency[from][to] + bytes / linkBytesPerMs[from][to];
   }
 
-  /** Moving block {@code a}'s input to {@code q} from the processors in {@code prevMask} (worst one). */
+  /** Moving block {@code a}'s input to {@code q} from the processors of {@code prevMask} (worst). */
   double transferInMs(int a, int q, int prevMask) {
     return prevMask == 0 ? 0 : transferIn[(a * procs + q) * (1 << procs) + prevMask];
   }

@@ -280,7 +280,7 @@ public record Plan(long epoch, String model, List<Stage> stages) {
     return stages.stream().skip(1).map(Stage::firstNode).collect(Collectors.toUnmodifiableList());
   }
 
-  /** The plan in the split-string syntax {@link SplitSpec#parse} reads, e.g. {@code 0:cpu,37:npu+gpu}. */
+  /** The plan in the split-string syntax {@link SplitSpec#parse} reads: {@code 0:cpu,37:npu+gpu}. */
   public String label() {
     return stages.stream().map(Stage::label).collect(Collectors.joining(","));
   }
@@ -316,7 +316,8 @@ public record Plan(long epoch, String model, List<Stage> stages) {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "Plan[epoch %d, %s: %s, %.1f frames/s, %.3f ms]", epoch, model,
+    return String.format(Locale.ROOT, "Plan[epoch %d, %s: %s, %.1f frames/s, %.3f ms]", epoch,
+        model,
         label(), throughputFps(), latencyMs());
   }
 }

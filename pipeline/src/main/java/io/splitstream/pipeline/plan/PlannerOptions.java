@@ -12,7 +12,7 @@ import java.util.Objects;
  *     frame on one of them)
  * @param availability what is left of a processor, by id; a processor not named is fully
  *     available. Its measured times are divided by {@link Availability.State#speedFactor()}, and an
- *     offline one hosts no stage. Naming a processor the profile lacks is an error at planning time.
+ *     offline one hosts no stage. Naming a processor the profile lacks is an error when planning.
  */
 public record PlannerOptions(boolean allowReplicas, Map<String, Availability.State> availability) {
   public PlannerOptions {

@@ -18,13 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.List;
+import java.util.Locale;
 
 /** The JSON form of {@link ProfileTable}: strict reading with one-line errors, sorted writing. */
 final class ProfileJson {
   private static final String REMEDY = "re-run ./splitstream profile to write a valid table";
-  private static final Pattern MISSING = Pattern.compile("Missing required creator property '([^']*)'");
 
   // Strict on purpose: an unknown field, a duplicate key, a missing field or a null where a value
   // belongs is refused, so nothing in a profile is silently dropped or defaulted.
@@ -49,8 +48,8 @@ final class ProfileJson {
       throw new SplitstreamException("profile " + file + ": no such file; write it with"
           + " ./splitstream profile --model MODEL --json " + file);
     } catch (IOException e) {
-      throw new SplitstreamException("profile " + file + ": cannot be read (" + oneLine(e.toString())
-          + "); check the path and its permissions", e);
+      throw new SplitstreamException("profile " + file + ": cannot be read ("
+          + oneLine(e.toString()) + "); check the path and its permissions", e);
     }
     return parse(json, file.toString());
   }
@@ -76,8 +75,8 @@ final class ProfileJson {
           + " written by ./splitstream profile; " + REMEDY);
     }
     if (!schema.isInt() || schema.intValue() != ProfileTable.SCHEMA) {
-      throw new SplitstreamException(where + "has schema " + schema + " but this build reads schema "
-          + ProfileTable.SCHEMA + "; " + REMEDY + " with this build");
+      throw new SplitstreamException(where + "has schema " + schema
+          + " but this build reads schema " + ProfileTable.SCHEMA + "; " + REMEDY + " with this build");
     }
     try {
       return MAPPER.readValue(json, ProfileTable.class);
@@ -86,7 +85,7 @@ final class ProfileJson {
       if (cause != null) {
         throw new SplitstreamException(where + cause.getMessage(), e);
       }
-      throw new SplitstreamException(where + describe(e) + "; " + REMEDY, e);
+      throw new SplitstreamException(where + describe(e, tree) + "; " + REMEDY, e);
     }
   }
 
@@ -126,22 +125,34 @@ final class ProfileJson {
     return null;
   }
 
-  private static String describe(JsonProcessingException e) {
-    String path = e instanceof JsonMappingException m ? path(m) : "";
-    String in = path.isEmpty() ? "" : " in " + path;
+  private static String describe(JsonProcessingException e, JsonNode tree) {
+    if (!(e instanceof JsonMappingException m) || m.getPath().isEmpty()) {
+      return oneLine(e.getOriginalMessage()) + at(e.getLocation());
+    }
+    List<JsonMappingException.Reference> refs = m.getPath();
+    String parent = path(refs.subList(0, refs.size() - 1));
+    String in = parent.isEmpty() ? " at the top level" : " in " + parent;
+    String name = refs.get(refs.size() - 1).getFieldName();
     if (e instanceof UnrecognizedPropertyException u) {
       return "unknown field '" + u.getPropertyName() + "'" + in + at(e.getLocation())
           + " (schema " + ProfileTable.SCHEMA + " has no such field)";
     }
-    String msg = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    Matcher missing = MISSING.matcher(msg);
-    if (missing.find()) {
-      return "missing field '" + missing.group(1) + "'" + in + at(e.getLocation());
+    // Jackson reports a missing or null value as a type mismatch; the tree tells which it was.
+    JsonNode node = tree;
+    for (JsonMappingException.Reference r : refs) {
+      node = node == null ? null
+          : r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
     }
-    if (e instanceof MismatchedInputException mi && mi.getTargetType() != null && !path.isEmpty()) {
-      return path + " is not a valid " + typeName(mi.getTargetType()) + at(e.getLocation());
+    if (name != null && node == null) {
+      return "missing field '" + name + "'" + in;
     }
-    return oneLine(msg) + in + at(e.getLocation());
+    if (name != null && node.isNull()) {
+      return "field '" + name + "'" + in + " is null" + at(e.getLocation()) + "; give it a value";
+    }
+    if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+      return path(refs) + " is not a valid " + typeName(mi.getTargetType()) + at(e.getLocation());
+    }
+    return path(refs) + ": " + oneLine(e.getOriginalMessage()) + at(e.getLocation());
   }
 
   private static String typeName(Class<?> type) {
@@ -152,12 +163,12 @@ final class ProfileJson {
       }
       return "value (one of " + names + ")";
     }
-    return type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    return type.getSimpleName().toLowerCase(Locale.ROOT);
   }
 
-  private static String path(JsonMappingException e) {
+  private static String path(List<JsonMappingException.Reference> refs) {
     StringBuilder sb = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
+    for (JsonMappingException.Reference r : refs) {
       if (r.getFieldName() != null) {
         sb.append(sb.length() == 0 ? "" : ".").append(r.getFieldName());
       } else if (r.getIndex() >= 0) {

@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  *
  * <p>A model's nodes (topological order, {@code 0..n-1}) are grouped into consecutive blocks; a
  * stage of a plan always covers whole blocks, so the boundaries between blocks are the only places
- * a model may be cut. For each boundary the table records the bytes that cross it ({@link #cuts()}),
- * for each block the milliseconds one invocation takes on each processor that supports all of the
+ * a model may be cut. For each boundary the table records the bytes that cross it ({@link
+ * #cuts()}), for each block the milliseconds one invocation takes on each processor that supports all of the
  * block's ops (a processor absent from {@link Block#msByProcessor()} lacks one of them), and for
  * each ordered pair of processors what moving bytes between them costs ({@link #links()}; a pair
  * without a link shares memory, moving is free).
@@ -86,7 +86,9 @@ public record ProfileTable(
    * @param msByProcessor milliseconds per invocation by processor id; a processor that lacks one of
    *     the block's ops is absent (a JSON {@code null} reads as absent)
    */
-  @JsonPropertyOrder({"index", "firstNode", "endNode", "flops", "opMix", "opTypes", "msByProcessor"})
+  @JsonPropertyOrder({
+    "index", "firstNode", "endNode", "flops", "opMix", "opTypes", "msByProcessor"
+  })
   public record Block(
       int index,
       int firstNode,
@@ -235,7 +237,8 @@ public record ProfileTable(
       for (String id : b.msByProcessor().keySet()) {
         if (!ids.contains(id)) {
           throw new SplitstreamException(b.describeRange() + of + " has a time on unknown"
-              + " processor '" + id + "'; the profile lists " + String.join(", ", idsOf(processors)));
+              + " processor '" + id + "'; the profile lists "
+              + String.join(", ", idsOf(processors)));
         }
       }
     }
@@ -341,7 +344,7 @@ public record ProfileTable(
     return links.stream().filter(l -> l.from().equals(from) && l.to().equals(to)).findFirst();
   }
 
-  /** Milliseconds to move {@code bytes} from one processor to another; 0 on one processor or without a link. */
+  /** Milliseconds to move {@code bytes} between processors; 0 on one processor or without a link. */
   public double transferMs(String from, String to, long bytes) {
     if (from.equals(to)) {
       return 0;
@@ -355,8 +358,8 @@ public record ProfileTable(
 
   /**
    * Assembles a table block by block, for the profiler and for tests. Blocks follow one another:
-   * each starts where the previous one ended. Call {@link #cut(long)} between two blocks to give the
-   * bytes crossing that boundary. Not thread-safe; {@link #build()} validates everything.
+   * each starts where the previous one ended. Call {@link #cut(long)} between two blocks to give
+   * the bytes crossing that boundary. Not thread-safe; {@link #build()} validates everything.
    */
   public static final class Builder {
     private final String model;
@@ -390,7 +393,7 @@ public record ProfileTable(
       return processor(new ProcessorInfo(id, kind, emulated, description));
     }
 
-    /** Adds the next block, ending before {@code endNode}; {@code flops} is the sum of {@code opMix}. */
+    /** Adds the next block, ending before {@code endNode}; its flops are the sum of {@code opMix}. */
     public Builder block(int endNode, Map<OpClass, Double> opMix, List<String> opTypes,
         Map<String, Double> msByProcessor) {
       double flops = opMix.values().stream().mapToDouble(Double::doubleValue).sum();

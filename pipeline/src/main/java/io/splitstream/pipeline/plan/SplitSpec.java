@@ -131,8 +131,10 @@ public final class SplitSpec {
         OptionalInt lacking = firstUnsupported(cost, cost.indexOf(id), a, b);
         if (lacking.isPresent()) {
           ProfileTable.Block block = table.blocks().get(lacking.getAsInt());
+          String ops = block.opTypes().isEmpty() ? ""
+              : " (ops " + String.join(", ", block.opTypes()) + ")";
           throw new SplitstreamException(bad + id + " lacks an op of " + block.describeRange()
-              + " in stage '" + parts[i].trim() + "'; put those nodes on "
+              + ops + " in stage '" + parts[i].trim() + "'; put those nodes on "
               + supporters(cost, lacking.getAsInt()));
         }
       }
@@ -157,8 +159,8 @@ public final class SplitSpec {
         ids.add(cost.ids[q]);
       }
     }
-    return ids.isEmpty() ? "a processor that has its ops (none available does)"
-        : "a processor that has its ops (" + String.join(", ", ids) + ")";
+    return ids.isEmpty() ? "a processor that has all their ops (none available has)"
+        : "a processor that has all their ops (" + String.join(", ", ids) + ")";
   }
 
   /** Up to three cut points either side of {@code node}, with "..." where more exist. */

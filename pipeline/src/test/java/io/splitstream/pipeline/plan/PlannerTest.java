@@ -205,6 +205,14 @@ class PlannerTest {
   }
 
   @Test
+  void exhaustiveSearchRefusesLargeTables() {
+    ProfileTable big = RandomTables.table(new Random(3), ExhaustiveSearch.MAX_BLOCKS + 1, 3, true, 0);
+    assertThatThrownBy(() -> ExhaustiveSearch.best(big, Optional.empty(), PlannerOptions.defaults()))
+        .hasMessage("exhaustive search handles at most 16 blocks but the profile of random has 17;"
+            + " use Planner.plan, or profile with fewer cut points");
+  }
+
+  @Test
   void aBlockNoProcessorSupportsIsReported() {
     ProfileTable table = cpuGpu("orphan")
         .block(4, Map.of("cpu", 1.0)).cut(0)
@@ -272,30 +280,33 @@ class PlannerTest {
   void plansThreeHundredBlocksOnFourProcessors() {
     ProfileTable table = RandomTables.table(new Random(7), 300, 4, true, 0);
     PlannerOptions options = PlannerOptions.defaults();
-    Planner.plan(table, Optional.empty(), options); // warms the JIT up: time the planner, not it
-    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-    long wall0 = System.nanoTime();
-    long cpu0 = cpu.getCurrentThreadCpuTime();
     Plan plan = Planner.plan(table, Optional.empty(), options);
-    long wall1 = System.nanoTime();
-    long cpu1 = cpu.getCurrentThreadCpuTime();
-
     double lowest = Planner.lowestLatency(table, options).latencyMs();
     assertThat(lowest).isLessThan(plan.latencyMs());
     Duration budget = ms((lowest + plan.latencyMs()) / 2);
-    long wall2 = System.nanoTime();
-    long cpu2 = cpu.getCurrentThreadCpuTime();
     Plan bounded = Planner.plan(table, Optional.of(budget), options);
-    long wall3 = System.nanoTime();
-    long cpu3 = cpu.getCurrentThreadCpuTime();
-    System.out.printf(Locale.ROOT, "planner, 300 blocks x 4 processors, replicas allowed:%n"
-            + "  no budget: %.1f ms wall, %.1f ms cpu -> %s%n"
-            + "  budget %.3f ms (binding): %.1f ms wall, %.1f ms cpu -> %s%n",
-        (wall1 - wall0) / 1e6, (cpu1 - cpu0) / 1e6, plan, budget.toNanos() / 1e6,
-        (wall3 - wall2) / 1e6, (cpu3 - cpu2) / 1e6, bounded);
 
     assertThat(bounded.latencyMs()).isLessThanOrEqualTo(budget.toNanos() / 1e6);
     assertThat(bounded.bottleneckMs()).isGreaterThan(plan.bottleneckMs());
     assertThat(plan.bottleneckMs()).isLessThan(Planner.bestSingle(table).bottleneckMs());
+
+    // A figure to read, never to assert: the best of a few runs, after the ones above warmed up
+    // the JIT, in this thread's CPU time (the build machine may be shared).
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    long free = Long.MAX_VALUE;
+    long bound = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      long t0 = cpu.getCurrentThreadCpuTime();
+      Planner.plan(table, Optional.empty(), options);
+      long t1 = cpu.getCurrentThreadCpuTime();
+      Planner.plan(table, Optional.of(budget), options);
+      long t2 = cpu.getCurrentThreadCpuTime();
+      free = Math.min(free, t1 - t0);
+      bound = Math.min(bound, t2 - t1);
+    }
+    System.out.printf(Locale.ROOT, "planner, 300 blocks x 4 processors, replicas allowed, best of"
+            + " 3, thread CPU time:%n  no budget: %.1f ms -> %s%n"
+            + "  budget %.3f ms (binding): %.1f ms -> %s%n",
+        free / 1e6, plan, budget.toNanos() / 1e6, bound / 1e6, bounded);
   }
 }
