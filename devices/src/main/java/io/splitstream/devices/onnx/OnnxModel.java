@@ -170,6 +170,10 @@ public final class OnnxModel implements Model {
     });
   }
 
+  Structure structure() {
+    return structure;
+  }
+
   /** Number of compute nodes (Constant nodes are not counted: they are parameters). */
   public int nodeCount() {
     return structure.nodes.size();
