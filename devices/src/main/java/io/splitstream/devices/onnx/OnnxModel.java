@@ -58,6 +58,9 @@ public final class OnnxModel implements Model {
    *     keeps weights in external data files
    */
   public static OnnxModel load(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new SplitstreamException("model path " + file + " is a directory: name an .onnx file");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
