@@ -4,6 +4,7 @@ import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.model.SegmentCost;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.proto.Onnx.AttributeProto;
+import io.splitstream.devices.onnx.proto.Onnx.NodeProto;
 import io.splitstream.devices.onnx.proto.Onnx.TensorProto;
 import io.splitstream.devices.tensor.ElementType;
 import java.util.ArrayList;
@@ -230,7 +231,7 @@ public final class OnnxGraph {
     return tensor(name).map(TensorSpec::shape);
   }
 
-  private static Optional<TensorProto> constantValue(io.splitstream.devices.onnx.proto.Onnx.NodeProto n) {
+  private static Optional<TensorProto> constantValue(NodeProto n) {
     for (AttributeProto a : n.getAttributeList()) {
       if (a.getName().equals("value") && a.hasT()) {
         return Optional.of(a.getT());

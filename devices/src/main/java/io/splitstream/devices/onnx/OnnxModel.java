@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -57,6 +58,9 @@ public final class OnnxModel implements Model {
    *     keeps weights in external data files
    */
   public static OnnxModel load(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new SplitstreamException("model path " + file + " is a directory: name an .onnx file");
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -68,7 +72,7 @@ public final class OnnxModel implements Model {
           + e.getMessage() + "): check its permissions", e);
     }
     String fileName = file.getFileName().toString();
-    String name = fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+    String name = fileName.toLowerCase(Locale.ROOT).endsWith(".onnx")
         ? fileName.substring(0, fileName.length() - 5) : fileName;
     return parse(name, file, bytes);
   }
@@ -170,6 +174,10 @@ public final class OnnxModel implements Model {
     });
   }
 
+  Structure structure() {
+    return structure;
+  }
+
   /** Number of compute nodes (Constant nodes are not counted: they are parameters). */
   public int nodeCount() {
     return structure.nodes.size();
@@ -250,8 +258,8 @@ public final class OnnxModel implements Model {
 
   private SplitstreamException badCut(String cut, int n) {
     return new SplitstreamException("cut " + cut + " is not valid for " + name
-        + ": cuts must be increasing node boundaries in 1.." + (n - 1) + "; list them with ./splitstream profile --model "
-        + name);
+        + ": cuts must be increasing node boundaries in 1.." + (n - 1)
+        + "; list them with ./splitstream profile --model " + name);
   }
 
   @Override

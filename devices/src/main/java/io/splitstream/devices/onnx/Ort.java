@@ -31,7 +31,17 @@ final class Ort {
 
   /** A session on {@code model}; the caller closes it. One intra-op thread keeps results reproducible. */
   static OrtSession session(byte[] model) throws OrtException {
+    return session(model, true);
+  }
+
+  /**
+   * A session with ONNX Runtime's full graph optimisations, or none. Without them every node runs
+   * as written, so a model and its segments execute the same kernels in the same order.
+   */
+  static OrtSession session(byte[] model, boolean optimize) throws OrtException {
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+      opts.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT
+          : OrtSession.SessionOptions.OptLevel.NO_OPT);
       opts.setIntraOpNumThreads(1);
       opts.setInterOpNumThreads(1);
       // failures reach the caller as exceptions; the runtime's own log would repeat them on stderr
@@ -40,14 +50,22 @@ final class Ort {
     }
   }
 
-  /** Runs {@code model} once on {@code inputs} and returns the named outputs (all when empty). */
-  static TensorMap run(byte[] model, TensorMap inputs) throws OrtException {
-    try (OrtSession s = session(model)) {
-      return run(s, inputs);
+  /** Runs {@code model} once on {@code inputs} and returns all its outputs. */
+  static TensorMap run(byte[] model, TensorMap inputs, boolean optimize) throws OrtException {
+    return run(model, inputs, optimize, false);
+  }
+
+  /**
+   * Runs {@code model} once; with {@code skipUncarryable} outputs that are not tensors of a type
+   * Splitstream carries are left out, otherwise they are an {@link IllegalStateException}.
+   */
+  static TensorMap run(byte[] model, TensorMap inputs, boolean optimize, boolean skipUncarryable) throws OrtException {
+    try (OrtSession s = session(model, optimize)) {
+      return run(s, inputs, skipUncarryable);
     }
   }
 
-  static TensorMap run(OrtSession s, TensorMap inputs) throws OrtException {
+  private static TensorMap run(OrtSession s, TensorMap inputs, boolean skipUncarryable) throws OrtException {
     Map<String, OnnxTensor> feed = new LinkedHashMap<>();
     try {
       for (String name : s.getInputNames()) {
@@ -56,11 +74,13 @@ final class Ort {
       try (OrtSession.Result r = s.run(feed)) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, OnnxValue> e : r) {
-          if (!(e.getValue() instanceof OnnxTensor t)) {
-            throw new IllegalStateException("output " + e.getKey() + " is not a tensor but " + e.getValue().getType());
+          Optional<Tensor> t = e.getValue() instanceof OnnxTensor ot ? fromOrt(ot) : Optional.empty();
+          if (t.isPresent()) {
+            out.put(e.getKey(), t.get());
+          } else if (!skipUncarryable) {
+            throw new IllegalStateException("output " + e.getKey() + " is a " + e.getValue().getInfo()
+                + ", which Splitstream cannot carry");
           }
-          out.put(e.getKey(), fromOrt(t).orElseThrow(() -> new IllegalStateException(
-              "output " + e.getKey() + " has element type " + t.getInfo().onnxType + ", which Splitstream cannot carry")));
         }
         return TensorMap.of(out);
       }

@@ -36,7 +36,8 @@ final class Probe {
 
   private Probe() {}
 
-  static Result run(String modelName, ModelProto model, Structure s, Map<String, long[]> shapes, boolean defaulted) {
+  /** The model with every node output also a graph output, so one run reveals them all. */
+  static byte[] withAllOutputs(ModelProto model, Structure s) {
     GraphProto.Builder g = model.getGraph().toBuilder();
     Set<String> already = new HashSet<>();
     g.getOutputList().forEach(v -> already.add(v.getName()));
@@ -48,14 +49,18 @@ final class Probe {
         }
       }
     }
-    byte[] probeModel = model.toBuilder().setGraph(g).build().toByteArray();
+    return model.toBuilder().setGraph(g).build().toByteArray();
+  }
+
+  static Result run(String modelName, ModelProto model, Structure s, Map<String, long[]> shapes, boolean defaulted) {
+    byte[] probeModel = withAllOutputs(model, s);
     TensorMap sample = SampleInputs.forShapes(s.inputs, shapes, 0x5eed);
     Map<String, TensorSpec> specs = new LinkedHashMap<>();
     Map<String, String> problems = new HashMap<>();
     for (TensorSpec in : s.inputs) {
       specs.put(in.name(), new TensorSpec(in.name(), in.type(), boxed(shapes.get(in.name()))));
     }
-    try (OrtSession session = Ort.session(probeModel)) {
+    try (OrtSession session = Ort.session(probeModel, false)) {
       Map<String, OnnxTensor> feed = new LinkedHashMap<>();
       try {
         for (String name : session.getInputNames()) {

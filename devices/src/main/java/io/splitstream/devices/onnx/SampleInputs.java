@@ -38,7 +38,8 @@ public final class SampleInputs {
       for (long d : shape) {
         count = Math.multiplyExact(count, d);
       }
-      ByteBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(count * in.type().bytes())).order(ByteOrder.nativeOrder());
+      ByteBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(count * in.type().bytes()))
+          .order(ByteOrder.nativeOrder());
       for (long i = 0; i < count; i++) {
         switch (in.type()) {
           case FLOAT32 -> b.putFloat((float) rnd.nextDouble());

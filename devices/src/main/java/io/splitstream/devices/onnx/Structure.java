@@ -63,8 +63,8 @@ final class Structure {
     }
     GraphProto g = m.getGraph();
     if (g.getUnknownFields().hasField(15)) {
-      throw new SplitstreamException("model file " + file + " holds sparse initializers, which Splitstream does not support: "
-          + "re-export it with dense weights");
+      throw new SplitstreamException("model file " + file
+          + " holds sparse initializers, which Splitstream does not support: re-export it with dense weights");
     }
     if (g.getNodeCount() == 0) {
       throw corrupt(file, "its graph has no nodes");
@@ -99,7 +99,8 @@ final class Structure {
         if (n.getOutputCount() != 1 || n.getOutput(0).isEmpty()) {
           throw corrupt(file, "Constant node '" + n.getName() + "' has no single output");
         }
-        constants.put(n.getOutput(0), new TensorSource(n.getOutput(0), Optional.empty(), Optional.of(n), constantBytes(n)));
+        constants.put(n.getOutput(0),
+            new TensorSource(n.getOutput(0), Optional.empty(), Optional.of(n), constantBytes(n)));
         available.add(n.getOutput(0));
         continue;
       }
@@ -260,7 +261,8 @@ final class Structure {
   private static void checkEmbedded(String file, TensorProto t) {
     if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
       throw new SplitstreamException("model file " + file + " keeps tensor '" + t.getName()
-          + "' in an external data file, which Splitstream does not support: re-export the model with its weights embedded");
+          + "' in an external data file, which Splitstream does not support: "
+          + "re-export the model with its weights embedded");
     }
   }
 
@@ -275,8 +277,9 @@ final class Structure {
     try {
       type = ElementType.fromOnnx(code);
     } catch (IllegalArgumentException e) {
-      throw new SplitstreamException("model file " + file + " has " + role + " '" + v.getName() + "' of ONNX element type "
-          + code + ", which Splitstream cannot carry: use a model with float or integer " + role + "s");
+      throw new SplitstreamException("model file " + file + " has " + role + " '" + v.getName()
+          + "' of ONNX element type " + code + ", which Splitstream cannot carry: use a model with float or integer "
+          + role + "s");
     }
     return new TensorSpec(v.getName(), type, dims(t));
   }

@@ -69,6 +69,13 @@ class OnnxModelLoadTest {
   }
 
   @Test
+  void aDirectoryIsNotAModel() {
+    assertThatThrownBy(() -> OnnxModel.load(dir))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessage("model path " + dir + " is a directory: name an .onnx file");
+  }
+
+  @Test
   void truncatedRealModelIsCorrupt() throws Exception {
     byte[] full = Files.readAllBytes(TestModels.blazeface().path());
     for (int keep : new int[] {full.length / 2, full.length - 1, 100}) {

@@ -12,9 +12,13 @@ import io.splitstream.devices.onnx.proto.Onnx.TypeProto;
 import io.splitstream.devices.onnx.proto.Onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -42,7 +46,7 @@ final class GraphBuilder {
   /** Declares a float input; a {@code null} entry in {@code dimParams} keeps that dimension fixed. */
   String input(String tensor, long[] dims, String[] dimParams) {
     graph.addInput(valueInfo(tensor, dims, dimParams));
-    boolean isStatic = dimParams == null || java.util.Arrays.stream(dimParams).allMatch(p -> p == null);
+    boolean isStatic = dimParams == null || Arrays.stream(dimParams).allMatch(p -> p == null);
     if (isStatic) {
       shapes.put(tensor, dims.clone());
     }
@@ -66,7 +70,8 @@ final class GraphBuilder {
   String constantScalar(String tensor, float value) {
     TensorProto t = floats(tensor, new long[0], new float[] {value});
     graph.addNode(NodeProto.newBuilder().setName(tensor).setOpType("Constant").addOutput(tensor)
-        .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(t)));
+        .addAttribute(AttributeProto.newBuilder().setName("value")
+            .setType(AttributeProto.AttributeType.TENSOR).setT(t)));
     return tensor;
   }
 
@@ -97,7 +102,7 @@ final class GraphBuilder {
   }
 
   String unary(String op, String x) {
-    String y = node(op, next(op.toLowerCase(java.util.Locale.ROOT)), List.of(x), List.of());
+    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), List.of());
     copyShape(x, y);
     return y;
   }
@@ -110,7 +115,7 @@ final class GraphBuilder {
 
   /** Element-wise op of two same-shaped tensors (or a tensor and a scalar). */
   String binary(String op, String a, String b) {
-    String y = node(op, next(op.toLowerCase(java.util.Locale.ROOT)), List.of(a, b), List.of());
+    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(a, b), List.of());
     copyShape(a, y);
     return y;
   }
@@ -157,9 +162,9 @@ final class GraphBuilder {
     String y = node("Concat", next("concat"), List.of(xs), List.of(
         AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(axis).build()));
     long[] first = shapes.get(xs[0]);
-    if (first != null && java.util.Arrays.stream(xs).allMatch(shapes::containsKey)) {
+    if (first != null && Arrays.stream(xs).allMatch(shapes::containsKey)) {
       long[] s = first.clone();
-      s[axis] = java.util.Arrays.stream(xs).mapToLong(t -> shapes.get(t)[axis]).sum();
+      s[axis] = Arrays.stream(xs).mapToLong(t -> shapes.get(t)[axis]).sum();
       shapes.put(y, s);
       graph.addValueInfo(valueInfo(y, s, null));
     }
@@ -167,7 +172,7 @@ final class GraphBuilder {
   }
 
   ModelProto build(String doc) {
-    java.util.Set<String> io = new java.util.HashSet<>();
+    Set<String> io = new HashSet<>();
     graph.getInputList().forEach(v -> io.add(v.getName()));
     graph.getOutputList().forEach(v -> io.add(v.getName()));
     List<ValueInfoProto> inner = graph.getValueInfoList().stream().filter(v -> !io.contains(v.getName())).toList();

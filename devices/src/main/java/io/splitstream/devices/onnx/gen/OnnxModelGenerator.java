@@ -19,7 +19,8 @@ import java.util.Locale;
  */
 public final class OnnxModelGenerator {
   /** MobileNetV2's channel and stride sequence for its 17 inverted residual blocks. */
-  private static final int[] MOBILENET_CHANNELS = {16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320};
+  private static final int[] MOBILENET_CHANNELS =
+      {16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320};
   private static final int[] MOBILENET_STRIDES = {1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1};
 
   /**
