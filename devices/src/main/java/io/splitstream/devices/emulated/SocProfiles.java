@@ -13,7 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -129,7 +129,7 @@ public final class SocProfiles {
     if (p.processors().isEmpty()) {
       throw new SplitstreamException(at + "no processors: give at least one (cpu, gpu, npu)");
     }
-    Set<String> ids = new HashSet<>();
+    Set<String> ids = new LinkedHashSet<>();
     for (SocProfile.ProcessorProfile q : p.processors()) {
       String pat = at + "processor '" + q.id() + "': ";
       if (!ids.add(q.id())) {

@@ -1,0 +1,103 @@
+package io.splitstream.devices.emulated;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.OpClass;
+import io.splitstream.devices.model.Segment;
+import io.splitstream.devices.processor.Execution;
+import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.ProcessorContract;
+import io.splitstream.devices.processor.TestModels;
+import io.splitstream.devices.processor.TinyOnnx;
+import io.splitstream.devices.tensor.Tensor;
+import io.splitstream.devices.tensor.TensorMap;
+import io.splitstream.devices.tflite.TfliteModel;
+import io.splitstream.devices.tflite.TfliteReference;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class EmulatedProcessorTest {
+  private final SocProfile pixel4 = SocProfiles.load("sd855-pixel4");
+
+  @Test
+  void serviceTimeFollowsTheProfileFormula() {
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 1, true);
+    SocProfile.ProcessorProfile p = pixel4.processor("gpu").orElseThrow();
+    Segment s = TinyOnnx.convReluAdd();
+    double expected = p.dispatchOverheadMicros() * 1e3 + 3 * p.perNodeOverheadMicros() * 1e3
+        + s.cost().flops(OpClass.CONV) / p.gflops().conv() + s.cost().flops(OpClass.ELEMENTWISE) / p.gflops().elementwise();
+    try (LoadedSegment l = gpu.load(s)) {
+      Execution e = l.run(ProcessorContract.randomInputs(s, 1));
+      assertThat(e.serviceNanos()).isEqualTo(Math.round(expected));
+      assertThat(gpu.serviceTime(s).toNanos()).isEqualTo(Math.round(expected));
+      assertThat(e.emulated()).isTrue();
+    }
+  }
+
+  @Test
+  void firstLoadCostsTheProfilesLoadTimeAndAReloadTheCachedOne() {
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 1, true);
+    Segment s = TinyOnnx.convReluAdd();
+    try (LoadedSegment first = gpu.load(s); LoadedSegment second = gpu.load(s)) {
+      assertThat(first.loadTime()).isEqualTo(Duration.ofMillis(2500));
+      assertThat(second.loadTime()).isEqualTo(Duration.ofMillis(250));
+    }
+    EmulatedProcessor fresh = new EmulatedProcessor(pixel4, "gpu", 1, true);
+    try (LoadedSegment again = fresh.load(s)) {
+      assertThat(again.loadTime()).isEqualTo(Duration.ofMillis(2500));
+    }
+  }
+
+  @Test
+  void withoutComputeItReturnsZerosOfTheDeclaredShapesAndTheSameServiceTime() {
+    Segment s = TinyOnnx.convReluAdd();
+    TensorMap in = ProcessorContract.randomInputs(s, 1);
+    try (LoadedSegment timingOnly = new EmulatedProcessor(pixel4, "npu", 1, false).load(s);
+        LoadedSegment computing = new EmulatedProcessor(pixel4, "npu", 1, true).load(s)) {
+      Execution e = timingOnly.run(in);
+      Tensor y = e.outputs().get("y");
+      assertThat(y.shape()).containsExactly(1, 8, 16, 16);
+      assertThat(y.floats()).containsOnly(0f);
+      assertThat(e.serviceNanos()).isEqualTo(computing.run(in).serviceNanos());
+      assertThatThrownBy(() -> timingOnly.run(TensorMap.of("z", y))).isInstanceOf(SplitstreamException.class)
+          .hasMessageContaining("has no input 'z'");
+    }
+    assertThat(new EmulatedProcessor(pixel4, "npu", 1, false).description()).contains("emulated", "not computed");
+  }
+
+  @Test
+  void runsARealTfliteModelOnTheHostWithThePhonesTiming() {
+    Segment s = TfliteModel.load(TestModels.path("face-short")).whole();
+    TensorMap in = ProcessorContract.randomInputs(s, 5);
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 2, true);
+    try (LoadedSegment l = gpu.load(s)) {
+      Execution e = l.run(in);
+      TensorMap ref = TfliteReference.run(s, in, 2);
+      for (String n : ref.names()) {
+        assertThat(e.outputs().get(n).maxAbsDiff(ref.get(n))).isLessThanOrEqualTo(1e-5);
+      }
+      assertThat(e.serviceNanos()).isEqualTo(gpu.serviceTime(s).toNanos());
+      // 164 nodes at 20 us each dominate this small model on a GPU
+      assertThat(e.serviceNanos()).isGreaterThan(164 * 20_000L);
+    }
+  }
+
+  @Test
+  void unknownProcessorIdListsTheProfilesProcessors() {
+    assertThatThrownBy(() -> new EmulatedProcessor(pixel4, "dsp", 1, true))
+        .hasMessage("SoC profile sd855-pixel4 has no processor 'dsp': it has cpu, gpu, npu");
+  }
+
+  @Test
+  void interconnectChargesLatencyPlusBytesOverBandwidthBothWays() {
+    EmulatedProcessor cpu = new EmulatedProcessor(pixel4, "cpu", 1, false);
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 1, false);
+    EmulatedInterconnect links = new EmulatedInterconnect(pixel4);
+    assertThat(links.transferNanos(cpu, cpu, 1_000_000)).isZero();
+    // 850 us + 1 MB / 10 GB/s = 850 us + 100 us
+    assertThat(links.transferNanos(cpu, gpu, 1_000_000)).isEqualTo(950_000);
+    assertThat(links.transferNanos(gpu, cpu, 1_000_000)).isEqualTo(950_000);
+  }
+}
