@@ -160,6 +160,10 @@ public final class Pipeline implements AutoCloseable {
         StageStats stats = stageStats.get(s.index());
         OrderedStage<Frame, Frame> stage = OrderedStage.<Replica, Frame, Frame>async(
             "stage" + s.index(), s.replicas(), w -> work(s, stats, w), clock);
+        if (s.replicas().size() > 1) {
+          // replicas of unequal speed: let fast ones run ahead of a slow one holding the head of the order
+          stage = stage.withWindow(4 * s.replicas().size());
+        }
         if (policy instanceof ShedPolicy.Deadline d) {
           stage = stage.withDeadline(d, Frame::captureNanos);
         }

@@ -30,6 +30,7 @@ final class CostModel {
   private final int[][] reach;
   private final double[] transferIn;
   private final double[] transferOut;
+  private final double[] invocation;
   private final double[][] linkLatency;
   private final double[][] linkBytesPerMs;
 
@@ -99,6 +100,10 @@ final class CostModel {
       }
     }
     this.transferOut = new double[procs];
+    this.invocation = new double[procs];
+    for (int q = 0; q < procs; q++) {
+      invocation[q] = table.processors().get(q).invocationMs() / options.availabilityOf(ids[q]).speedFactor();
+    }
     for (int q = 0; q < procs; q++) {
       transferOut[q] = host < 0 ? 0 : transferMs(q, host, table.outputBytes());
     }
@@ -146,8 +151,14 @@ final class CostModel {
     return transferOut[q];
   }
 
+  /** Blocks {@code [a, b)} on {@code q} in one invocation: their times plus one invocation cost. */
   double computeMs(int q, int a, int b) {
-    return prefixMs[q][b] - prefixMs[q][a];
+    return (prefixMs[q][b] - prefixMs[q][a]) + invocation[q];
+  }
+
+  /** The fixed cost of one invocation on {@code q}. */
+  double invocationMs(int q) {
+    return invocation[q];
   }
 
   double transferMs(int from, int to, long bytes) {

@@ -29,6 +29,7 @@ final class PlanSearch {
   private final double[][] prefixes;
   private final double[] transferIns;
   private final double[] outputs;
+  private final double[] invocations;
   private int replicaCount;
   private int stageStart;
 
@@ -100,6 +101,7 @@ final class PlanSearch {
     this.prefixes = new double[p][];
     this.transferIns = new double[p];
     this.outputs = new double[p];
+    this.invocations = new double[p];
   }
 
   private static int pow3(int e) {
@@ -127,6 +129,7 @@ final class PlanSearch {
       prefixes[i] = cost.prefix(q);
       transferIns[i] = cost.transferInMs(a, q, prev);
       outputs[i] = cost.outputMs(q);
+      invocations[i] = cost.invocationMs(q);
     }
     replicaCount = m.length;
     stageStart = a;
@@ -142,7 +145,7 @@ final class PlanSearch {
     boolean last = b == n;
     for (int i = 0; i < replicaCount; i++) {
       double[] prefix = prefixes[i];
-      times[i] = transferIns[i] + (prefix[b] - prefix[stageStart]) + (last ? outputs[i] : 0);
+      times[i] = transferIns[i] + ((prefix[b] - prefix[stageStart]) + invocations[i]) + (last ? outputs[i] : 0);
     }
     return CostModel.effectiveMs(times, replicaCount);
   }

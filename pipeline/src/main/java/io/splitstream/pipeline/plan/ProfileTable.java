@@ -56,10 +56,21 @@ public record ProfileTable(
   /** The processor that feeds the first stage and receives the model's output, when present. */
   public static final String HOST = "cpu";
 
-  /** A processor the table was measured on. */
-  @JsonPropertyOrder({"id", "kind", "emulated", "description"})
-  public record ProcessorInfo(String id, ProcessorKind kind, boolean emulated, String description) {
+  /**
+   * A processor the table was measured on.
+   *
+   * @param invocationMs fixed cost of one invocation on it (submission, synchronisation), paid
+   *     once per stage however many blocks the stage runs; block times exclude it, so that they
+   *     add up
+   */
+  @JsonPropertyOrder({"id", "kind", "emulated", "description", "invocationMs"})
+  public record ProcessorInfo(String id, ProcessorKind kind, boolean emulated, String description,
+      double invocationMs) {
     public ProcessorInfo {
+      if (!(invocationMs >= 0) || Double.isInfinite(invocationMs)) {
+        throw new SplitstreamException("processor '" + id + "' has invocationMs " + invocationMs
+            + "; it must be finite and >= 0, re-run ./splitstream profile");
+      }
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(description, "description");
@@ -70,9 +81,14 @@ public record ProfileTable(
       }
     }
 
+    /** A processor whose invocations cost nothing beyond their blocks. */
+    public ProcessorInfo(String id, ProcessorKind kind, boolean emulated, String description) {
+      this(id, kind, emulated, description, 0);
+    }
+
     /** The entry for a processor of a platform, as the profiler records it. */
-    public static ProcessorInfo of(Processor p) {
-      return new ProcessorInfo(p.id(), p.kind(), p.emulated(), p.description());
+    public static ProcessorInfo of(Processor p, double invocationMs) {
+      return new ProcessorInfo(p.id(), p.kind(), p.emulated(), p.description(), invocationMs);
     }
   }
 

@@ -24,8 +24,8 @@ class ProfileTableTest {
         "inputBytes": 100,
         "outputBytes": 10,
         "processors": [
-          {"id": "cpu", "kind": "CPU", "emulated": false, "description": "host"},
-          {"id": "npu", "kind": "NPU", "emulated": true, "description": "emulated npu"}
+          {"id": "cpu", "kind": "CPU", "emulated": false, "description": "host", "invocationMs": 0.0},
+          {"id": "npu", "kind": "NPU", "emulated": true, "description": "emulated npu", "invocationMs": 0.2}
         ],
         "blocks": [
           {"index": 0, "firstNode": 0, "endNode": 3, "flops": 10.0, "opMix": {"CONV": 10.0},
@@ -108,11 +108,11 @@ class ProfileTableTest {
       gap              | "firstNode": 3                          | "firstNode": 4| profile t.json: block 1 (nodes [4,5)) of tiny should start at node 3 (blocks must follow one another without gaps)
       unknown field    | "flops": 0.0,                           | "flops": 0.0, "colour": 1,| profile t.json: unknown field 'colour' in blocks[1] at line
       missing field    | "endNode": 5,                           | ¤| profile t.json: missing field 'endNode' in blocks[1]
-      null field       | "description": "host"                   | "description": null| profile t.json: field 'description' in processors[0] is null at line 7, column 72; give it a value; re-run
+      null field       | "description": "host"                   | "description": null| profile t.json: field 'description' in processors[0] is null at line 7, column 93; give it a value; re-run
       bad kind         | "kind": "NPU"                           | "kind": "TPU"| profile t.json: processors[1].kind is not a valid value (one of CPU/GPU/NPU)
       bad number       | "inputBytes": 100                       | "inputBytes": "many"| profile t.json: inputBytes is not a valid long
       duplicate key    | "model": "tiny",                        | "model": "tiny", "model": "other",| profile t.json: not JSON (Duplicate field 'model'
-      no processors    | {"id": "npu", "kind": "NPU", "emulated": true, "description": "emulated npu"} | {"id": "cpu", "kind": "NPU", "emulated": true, "description": "emulated npu"}| profile t.json: processor 'cpu' appears twice in the profile of tiny; each processor id must be unique
+      no processors    | {"id": "npu", "kind": "NPU", "emulated": true, "description": "emulated npu", "invocationMs": 0.2} | {"id": "cpu", "kind": "NPU", "emulated": true, "description": "emulated npu", "invocationMs": 0.2}| profile t.json: processor 'cpu' appears twice in the profile of tiny; each processor id must be unique
       """)
   void refusesABadTableWithOneLine(String what, String find, String replace, String expected) {
     String with = replace.equals("¤") ? "" : replace;
