@@ -28,6 +28,37 @@ final class FFmpeg {
     return codec != null && !codec.isNull();
   }
 
+  private static final java.util.regex.Pattern ERROR_CODE =
+      java.util.regex.Pattern.compile("\\berror (-\\d+)");
+
+  /**
+   * FFmpeg's own words for a JavaCV exception, e.g. {@code Invalid data found when processing input
+   * (error -1094995529)}; JavaCV's message wraps the code in advice about its API that would only
+   * mislead a user. Falls back to the first line of the message.
+   */
+  static String describe(Throwable t) {
+    java.util.regex.Matcher m = ERROR_CODE.matcher(String.valueOf(t.getMessage()));
+    if (m.find()) {
+      try {
+        int code = Integer.parseInt(m.group(1));
+        try (org.bytedeco.javacpp.BytePointer buf = new org.bytedeco.javacpp.BytePointer(256)) {
+          if (avutil.av_strerror(code, buf, 256) == 0) {
+            byte[] text = new byte[256];
+            buf.get(text);
+            int end = 0;
+            while (end < text.length && text[end] != 0) {
+              end++;
+            }
+            return new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8) + " (error " + code + ")";
+          }
+        }
+      } catch (NumberFormatException e) {
+        // not a code after all: fall through to the raw message
+      }
+    }
+    return firstLine(t);
+  }
+
   /** The first line of a throwable's message, for one-line errors. */
   static String firstLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
