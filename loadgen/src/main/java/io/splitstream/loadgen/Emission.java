@@ -24,7 +24,8 @@ public final class Emission {
    * Frames at the cursor's due times, whether or not downstream has asked for them: frames beyond
    * demand wait in an unbounded buffer here, so a pipeline that must not queue puts its shed policy
    * (which requests without bound) right after this flux. All timers run on one worker of {@code
-   * scheduler}, so a {@code VirtualTimeScheduler} drives it; the cursor is used on that worker's thread.
+   * scheduler}, so a {@code VirtualTimeScheduler} drives it. The cursor is opened and advanced once on
+   * the subscribing thread, then used on that worker's thread, never by two threads at once.
    * Completes at the cursor's end, or at {@code duration} after subscription (items due at or after it
    * are not emitted). Errors from the cursor end the flux with that error.
    */

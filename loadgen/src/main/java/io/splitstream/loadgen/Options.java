@@ -4,9 +4,11 @@ import io.splitstream.devices.SplitstreamException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -36,7 +38,7 @@ public final class Options {
    * @throws SplitstreamException for a piece without '=', an unknown key or a repeated key
    */
   public static Options parse(String what, String text, List<String> valid) {
-    Set<String> keys = Collections.unmodifiableSet(new java.util.LinkedHashSet<>(valid));
+    Set<String> keys = Collections.unmodifiableSet(new LinkedHashSet<>(valid));
     Map<String, String> values = new LinkedHashMap<>();
     if (!text.isBlank()) {
       for (String piece : text.split(",", -1)) {
@@ -153,7 +155,7 @@ public final class Options {
   }
 
   private static Duration parseDuration(String v) {
-    String s = v.trim().toLowerCase(java.util.Locale.ROOT);
+    String s = v.trim().toLowerCase(Locale.ROOT);
     double factorNanos;
     String num;
     if (s.endsWith("ms")) {

@@ -44,7 +44,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>With {@code computeOutputs=false} nothing is computed: runs return zero tensors of the
  * segment's declared output shapes (which must then be static), for long simulations where only
- * timing matters. Thread-safe; each loaded segment runs one invocation at a time.
+ * timing matters. Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
+ * closes the segments still loaded on it (a later {@code run} on them throws
+ * {@link IllegalStateException}).
  */
 public final class EmulatedProcessor implements Processor {
   private final SocProfile soc;
@@ -52,6 +54,7 @@ public final class EmulatedProcessor implements Processor {
   private final int hostThreads;
   private final boolean computeOutputs;
   private final Availability availability = new Availability();
+  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<String> loadedBefore = ConcurrentHashMap.newKeySet();
 
   /**
@@ -141,7 +144,9 @@ public final class EmulatedProcessor implements Processor {
     HostCompute host = computeOutputs ? openHost(segment) : zeros(segment);
     String key = segment.label() + "#" + segment.byteSize() + "#" + Arrays.hashCode(segment.bytes());
     double millis = loadedBefore.add(key) ? profile.loadMillis() : profile.cachedLoadMillis();
-    return new Loaded(segment, host, Duration.ofNanos(Math.round(millis * 1e6)));
+    Loaded loaded = new Loaded(segment, host, Duration.ofNanos(Math.round(millis * 1e6)));
+    open.add(loaded);
+    return loaded;
   }
 
   private HostCompute openHost(Segment segment) {
@@ -196,7 +201,10 @@ public final class EmulatedProcessor implements Processor {
 
   @Override
   public void close() {
-    // host sessions belong to their LoadedSegments
+    // frees what callers forgot to close; each LoadedSegment.close is idempotent
+    for (LoadedSegment l : java.util.List.copyOf(open)) {
+      l.close();
+    }
   }
 
   @Override
@@ -258,6 +266,7 @@ public final class EmulatedProcessor implements Processor {
       if (!closed) {
         closed = true;
         host.close().run();
+        open.remove(this);
       }
     }
   }

@@ -29,14 +29,10 @@ final class Ort {
     return OrtEnvironment.getEnvironment();
   }
 
-  /** A session on {@code model}; the caller closes it. One intra-op thread keeps results reproducible. */
-  static OrtSession session(byte[] model) throws OrtException {
-    return session(model, true);
-  }
-
   /**
-   * A session with ONNX Runtime's full graph optimisations, or none. Without them every node runs
-   * as written, so a model and its segments execute the same kernels in the same order.
+   * A session on {@code model} that the caller closes, with ONNX Runtime's full graph
+   * optimisations or none. Without them every node runs as written, so a model and its segments
+   * execute the same kernels in the same order. One intra-op thread keeps results reproducible.
    */
   static OrtSession session(byte[] model, boolean optimize) throws OrtException {
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {

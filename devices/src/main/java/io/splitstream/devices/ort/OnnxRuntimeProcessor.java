@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * whole default ONNX opset on the CPU; an op it has no kernel or schema for (a custom domain, say)
  * surfaces at load as {@link UnsupportedOpException}.
  *
- * <p>Thread-safe; each {@link LoadedSegment} runs one invocation at a time. Execution times are
+ * <p>Thread-safe; each {@link LoadedSegment} runs one invocation at a time. Closing the processor
+ * closes the segments still loaded on it (a later {@code run} on them throws
+ * {@link IllegalStateException}). Execution times are
  * wall-clock around {@code OrtSession.run} including input wrapping and output hand-over; a
  * real processor's {@code serviceNanos} equals its {@code hostNanos}. Its {@link Availability} is
  * reported, not imposed; only {@code online=false} is honoured (runs and loads are refused).
@@ -44,6 +46,7 @@ public final class OnnxRuntimeProcessor implements Processor {
   private final int threads;
   private final boolean allowCpuFallback;
   private final Availability availability = new Availability();
+  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final String description;
 
   private OnnxRuntimeProcessor(String id, ProcessorKind kind, ExecutionProvider provider, int threads,
@@ -176,12 +179,17 @@ public final class OnnxRuntimeProcessor implements Processor {
     try (OrtSession.SessionOptions options = sessionOptions()) {
       session = OrtSegmentSession.open(segment, options, id);
     }
-    return new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
+    Loaded loaded = new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
+    open.add(loaded);
+    return loaded;
   }
 
   @Override
   public void close() {
-    // sessions belong to their LoadedSegments; the shared OrtEnvironment lives as long as the JVM
+    // frees what callers forgot to close; each LoadedSegment.close is idempotent
+    for (LoadedSegment l : java.util.List.copyOf(open)) {
+      l.close();
+    }
   }
 
   @Override
@@ -237,6 +245,7 @@ public final class OnnxRuntimeProcessor implements Processor {
     @Override
     public void close() {
       session.close();
+      open.remove(this);
     }
 
     @Override

@@ -55,6 +55,9 @@ public final class OrtSegmentSession implements AutoCloseable {
   /** Output name to its static shape and type, for every output whose shape is static. */
   private final Map<String, TensorSpec> pinnable;
   private final boolean allPinned;
+  /** Byte offset of each output in the one buffer a pinned run allocates, 64-byte aligned. */
+  private final int[] pinnedOffsets;
+  private final int pinnedTotal;
   private volatile boolean closed;
 
   private OrtSegmentSession(Segment segment, OrtSession session, String processorId) throws OrtException {
@@ -78,6 +81,15 @@ public final class OrtSegmentSession implements AutoCloseable {
     this.outputNames = List.copyOf(outs);
     this.pinnable = Map.copyOf(pins);
     this.allPinned = pins.size() == outs.size();
+    this.pinnedOffsets = new int[outs.size()];
+    int total = 0;
+    if (allPinned) {
+      for (int i = 0; i < outs.size(); i++) {
+        pinnedOffsets[i] = total;
+        total += (int) ((pins.get(outs.get(i)).bytes() + 63) & ~63L);
+      }
+    }
+    this.pinnedTotal = total;
   }
 
   /**
@@ -140,25 +152,27 @@ public final class OrtSegmentSession implements AutoCloseable {
     check(inputs);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new HashMap<>(inputs.size() * 2);
-    Map<String, OnnxTensor> pinned = allPinned ? new LinkedHashMap<>() : null;
-    Map<String, ByteBuffer> pinnedBuffers = allPinned ? new HashMap<>() : null;
+    Map<String, OnnxTensor> pinned = allPinned ? new HashMap<>(outputNames.size() * 2) : null;
+    ByteBuffer[] pinnedBuffers = allPinned ? new ByteBuffer[outputNames.size()] : null;
     try {
       for (Map.Entry<String, Tensor> e : inputs.asMap().entrySet()) {
         Tensor t = e.getValue();
         feeds.put(e.getKey(), OnnxTensor.createTensor(env, t.data(), t.shape(), javaType(t.type())));
       }
       if (allPinned) {
-        for (String name : outputNames) {
-          TensorSpec s = pinnable.get(name);
-          ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(s.bytes())).order(ByteOrder.nativeOrder());
-          pinnedBuffers.put(name, buf);
-          pinned.put(name, OnnxTensor.createTensor(env, buf, s.shapeArray(), javaType(s.type())));
+        // one allocation for all outputs: each output Tensor keeps its slice (and so the block) alive
+        ByteBuffer block = ByteBuffer.allocateDirect(Math.max(1, pinnedTotal)).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < outputNames.size(); i++) {
+          TensorSpec s = pinnable.get(outputNames.get(i));
+          ByteBuffer buf = block.slice(pinnedOffsets[i], (int) s.bytes()).order(ByteOrder.nativeOrder());
+          pinnedBuffers[i] = buf;
+          pinned.put(outputNames.get(i), OnnxTensor.createTensor(env, buf, s.shapeArray(), javaType(s.type())));
         }
         session.run(feeds, pinned).close();
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String name : outputNames) {
-          TensorSpec s = pinnable.get(name);
-          out.put(name, Tensor.of(s.type(), s.shapeArray(), pinnedBuffers.get(name)));
+        for (int i = 0; i < outputNames.size(); i++) {
+          TensorSpec s = pinnable.get(outputNames.get(i));
+          out.put(outputNames.get(i), Tensor.of(s.type(), s.shapeArray(), pinnedBuffers[i]));
         }
         return TensorMap.of(out);
       }

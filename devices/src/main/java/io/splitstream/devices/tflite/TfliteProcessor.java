@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused with {@link UnsupportedOpException}. An op the interpreter still rejects is reported the
  * same way.
  *
- * <p>Thread-safe; each loaded segment runs one invocation at a time. Only {@code online=false} of
+ * <p>Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
+ * closes the segments still loaded on it (a later {@code run} on them throws
+ * {@link IllegalStateException}). Only {@code online=false} of
  * its {@link Availability} is honoured.
  */
 public final class TfliteProcessor implements Processor {
@@ -37,6 +39,7 @@ public final class TfliteProcessor implements Processor {
   private final String id;
   private final int threads;
   private final Availability availability = new Availability();
+  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private TfliteProcessor(String id, int threads) {
     if (id == null || id.isBlank()) {
@@ -118,12 +121,17 @@ public final class TfliteProcessor implements Processor {
     });
     long start = System.nanoTime();
     TfliteSegmentSession session = TfliteSegmentSession.open(segment, threads, id);
-    return new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
+    Loaded loaded = new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
+    open.add(loaded);
+    return loaded;
   }
 
   @Override
   public void close() {
-    // interpreters belong to their LoadedSegments
+    // frees what callers forgot to close; each LoadedSegment.close is idempotent
+    for (LoadedSegment l : java.util.List.copyOf(open)) {
+      l.close();
+    }
   }
 
   @Override
@@ -179,6 +187,7 @@ public final class TfliteProcessor implements Processor {
     @Override
     public void close() {
       session.close();
+      open.remove(this);
     }
   }
 }

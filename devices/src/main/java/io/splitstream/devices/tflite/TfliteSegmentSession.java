@@ -45,6 +45,8 @@ public final class TfliteSegmentSession implements AutoCloseable {
   private final Map<String, Integer> inputIndex;
   private final List<TensorSpec> outputs;
   private final int[] outputBytes;
+  private final int[] outputOffsets;
+  private final int outputTotal;
   private final Object[] inputSlots;
   private volatile boolean closed;
 
@@ -71,6 +73,13 @@ public final class TfliteSegmentSession implements AutoCloseable {
     this.inputIndex = Map.copyOf(index);
     this.outputs = List.copyOf(outs);
     this.outputBytes = sizes;
+    this.outputOffsets = new int[sizes.length];
+    int total = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      outputOffsets[i] = total;
+      total += (sizes[i] + 63) & ~63;
+    }
+    this.outputTotal = total;
     this.inputSlots = new Object[ins.size()];
   }
 
@@ -136,9 +145,11 @@ public final class TfliteSegmentSession implements AutoCloseable {
     for (Map.Entry<String, Tensor> e : in.asMap().entrySet()) {
       inputSlots[inputIndex.get(e.getKey())] = e.getValue().data();
     }
+    // one allocation for all outputs, sliced 64-byte aligned; each output Tensor keeps its slice
+    ByteBuffer block = ByteBuffer.allocateDirect(Math.max(1, outputTotal)).order(ByteOrder.nativeOrder());
     Map<Integer, Object> outBuffers = new HashMap<>(outputBytes.length * 2);
     for (int i = 0; i < outputBytes.length; i++) {
-      outBuffers.put(i, ByteBuffer.allocateDirect(outputBytes[i]).order(ByteOrder.nativeOrder()));
+      outBuffers.put(i, block.slice(outputOffsets[i], outputBytes[i]).order(ByteOrder.nativeOrder()));
     }
     try {
       interpreter.runForMultipleInputsOutputs(inputSlots, outBuffers);

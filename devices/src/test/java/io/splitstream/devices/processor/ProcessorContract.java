@@ -156,6 +156,16 @@ public abstract class ProcessorContract {
   }
 
   @Test
+  void closingTheProcessorClosesTheSegmentsStillLoadedOnIt() {
+    Sample s = supportedSample();
+    LoadedSegment loaded = processor.load(s.segment());
+    processor.close();
+    assertThatThrownBy(() -> loaded.run(s.inputs())).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    loaded.close();
+  }
+
+  @Test
   void offlineProcessorRefusesLoadAndRun() {
     Sample s = supportedSample();
     try (LoadedSegment loaded = processor.load(s.segment())) {

@@ -16,6 +16,7 @@ import io.splitstream.pipeline.source.FrameSource;
 import io.splitstream.pipeline.source.SourceContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -79,7 +80,7 @@ public final class SyntheticSource implements FrameSource {
 
   @Override
   public String description() {
-    return "synthetic " + input.type() + java.util.Arrays.toString(shape) + " frames, "
+    return "synthetic " + input.type() + Arrays.toString(shape) + " frames, "
         + (context.paced() ? "arrivals " + arrivals.spec() : "as fast as the pipeline takes them");
   }
 
@@ -125,6 +126,7 @@ public final class SyntheticSource implements FrameSource {
         case INT32 -> buf.putInt(random.nextInt(256));
         case INT64 -> buf.putLong(random.nextInt(256));
         case BOOL -> buf.put((byte) random.nextInt(2));
+        default -> throw new IllegalStateException("no synthetic content defined for " + type);
       }
     }
     buf.flip();

@@ -6,6 +6,7 @@ import io.splitstream.loadgen.image.PixelNormalization;
 import io.splitstream.pipeline.source.SourceContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public final class DecodeBenchmark {
         VideoReplaySource source = VideoReplaySource.open(file, ReplayRate.MAX, ctx, PixelNormalization.UNIT);
         start = System.nanoTime();
         Long count = source.frames().count().block();
-        print(report, "decode+convert to " + spec.type() + java.util.Arrays.toString(source.input().shape()) + " "
+        print(report, "decode+convert to " + spec.type() + Arrays.toString(source.input().shape()) + " "
             + source.input().layout(), start, count == null ? 0 : count);
       }
     }

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.OptionalLong;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -92,7 +93,7 @@ public final class VideoReplaySource implements FrameSource {
       try {
         g.start();
       } catch (FrameGrabber.Exception | RuntimeException e) {
-        throw unreadable(file, "FFmpeg can't open it (" + FFmpeg.firstLine(e) + ")");
+        throw unreadable(file, "FFmpeg can't open it: " + FFmpeg.describe(e));
       }
       if (!g.hasVideo() || g.getImageWidth() <= 0 || g.getImageHeight() <= 0) {
         throw unreadable(file, "it has no video stream");
@@ -101,7 +102,7 @@ public final class VideoReplaySource implements FrameSource {
       try {
         first = g.grabImage();
       } catch (FrameGrabber.Exception | RuntimeException e) {
-        throw unreadable(file, "its first picture can't be decoded (" + FFmpeg.firstLine(e) + ")");
+        throw unreadable(file, "its first picture can't be decoded: " + FFmpeg.describe(e));
       }
       if (first == null || first.image == null) {
         throw unreadable(file, "it contains no decodable picture");
@@ -110,7 +111,7 @@ public final class VideoReplaySource implements FrameSource {
       return new VideoInfo(g.getImageWidth(), g.getImageHeight(),
           fps > 0 && Double.isFinite(fps) ? fps : 0, String.valueOf(g.getVideoCodecName()));
     } catch (FrameGrabber.Exception e) {
-      throw unreadable(file, "FFmpeg failed closing it (" + FFmpeg.firstLine(e) + ")");
+      throw unreadable(file, "FFmpeg failed closing it: " + FFmpeg.describe(e));
     }
   }
 
@@ -170,7 +171,7 @@ public final class VideoReplaySource implements FrameSource {
         grabber.start();
       } catch (FrameGrabber.Exception | RuntimeException e) {
         close();
-        throw unreadable(file, "FFmpeg can't open it (" + FFmpeg.firstLine(e) + ")");
+        throw unreadable(file, "FFmpeg can't open it: " + FFmpeg.describe(e));
       }
       nominalFps = rate.kind() == ReplayRate.Kind.FIXED ? rate.fps()
           : info.frameRate() > 0 ? info.frameRate() : FALLBACK_FPS;
@@ -182,8 +183,8 @@ public final class VideoReplaySource implements FrameSource {
       try {
         f = grabber.grabImage();
       } catch (FrameGrabber.Exception | RuntimeException e) {
-        throw new SplitstreamException("video '" + file + "': decoding picture " + (index + 1) + " failed ("
-            + FFmpeg.firstLine(e) + "); the file may be truncated or corrupt", e);
+        throw new SplitstreamException("video '" + file + "': decoding picture " + (index + 1) + " failed: "
+            + FFmpeg.describe(e) + "; the file may be truncated or corrupt", e);
       }
       if (f == null || f.image == null) {
         return OptionalLong.empty();
@@ -245,6 +246,6 @@ public final class VideoReplaySource implements FrameSource {
   }
 
   private static String trim(double v) {
-    return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.3f", v);
+    return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v);
   }
 }

@@ -1,5 +1,6 @@
 package io.splitstream.loadgen.video;
 
+import io.splitstream.devices.SplitstreamException;
 import io.splitstream.loadgen.image.PixelNormalization;
 import io.splitstream.pipeline.source.FrameSource;
 import io.splitstream.pipeline.source.FrameSourceProvider;
@@ -29,7 +30,7 @@ public final class VideoSourceProvider implements FrameSourceProvider {
     ReplayRate rate = at < 0 ? ReplayRate.NATIVE
         : ReplayRate.parse(argument.substring(at + ",fps=".length()), "video source '" + argument + "'");
     if (path.isBlank()) {
-      throw new io.splitstream.devices.SplitstreamException(
+      throw new SplitstreamException(
           "video source '" + argument + "' names no file; use " + usage());
     }
     return VideoReplaySource.open(Path.of(path.trim()), rate, context, PixelNormalization.UNIT);

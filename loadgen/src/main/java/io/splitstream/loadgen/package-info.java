@@ -1,0 +1,17 @@
+/**
+ * Where frames come from. Sources plug into the pipeline through {@link
+ * io.splitstream.pipeline.source.FrameSourceProvider}, registered in {@code META-INF/services}:
+ *
+ * <ul>
+ *   <li>{@code synthetic:<arrivals>} — random frames shaped to the model input, arriving by an {@link
+ *       io.splitstream.loadgen.arrival.ArrivalProcess} ({@code constant,rate=30}, {@code
+ *       poisson,rate=30,seed=7}, {@code burst,rate=30,factor=10,period=20s,duty=0.5,seed=7});
+ *   <li>{@code video:<file>[,fps=native|max|<n>]} — a video file decoded with FFmpeg;
+ *   <li>{@code testvideo:[seconds=20,width=640,height=480,fps=30,replay=native|max|<n>]} — the
+ *       project's generated face video, cached, replayed like {@code video}.
+ * </ul>
+ *
+ * <p>Every source times and stamps frames with the context's scheduler only, so tests drive them in
+ * virtual time; {@link io.splitstream.loadgen.Emission} holds that logic for all of them.
+ */
+package io.splitstream.loadgen;
