@@ -1,5 +1,6 @@
 package io.splitstream.loadgen;
 
+import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.pipeline.frame.Frame;
 import java.time.Duration;
 import java.util.Optional;
@@ -8,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
 
@@ -34,6 +36,47 @@ public final class Emission {
     return Flux.create(sink -> new LiveRun(streamId, scheduler, duration, sink).start(open),
         FluxSink.OverflowStrategy.BUFFER);
   }
+
+  /**
+   * Frames at the cursor's pace, but only as downstream asks for them: a frame is emitted at its
+   * due time when it has been requested by then, else as soon as it is requested (frames keep
+   * their original schedule, so a replay held back briefly catches up instead of drifting). With
+   * unbounded demand (a shed policy downstream) this is exactly the live schedule; under
+   * backpressure ({@code block}) the source waits instead of queueing without bound. The cursor
+   * runs ahead by at most one item. Completes at the cursor's end or once {@code
+   * duration} of scheduler time has passed since subscription.
+   */
+  public static Flux<Frame> paced(String streamId, Scheduler scheduler, Optional<Duration> duration,
+      Callable<? extends FrameCursor> open) {
+    return Flux.using(open::call, cursor -> Flux.defer(() -> {
+      long start = scheduler.now(TimeUnit.NANOSECONDS);
+      long end = duration.map(d -> start + d.toNanos()).orElse(Long.MAX_VALUE);
+      long[] seq = {0};
+      Flux<Due> dues = Flux.<Due>generate(sink -> {
+        OptionalLong due = cursor.advance();
+        if (due.isEmpty()) {
+          sink.complete();
+        } else {
+          sink.next(new Due(due.getAsLong(), cursor.tensors()));
+        }
+      });
+      return dues.concatMap(d -> {
+        long now = scheduler.now(TimeUnit.NANOSECONDS);
+        long at = start + d.offsetNanos();
+        if (at >= end) {
+          // nothing more is due before the end: finish at the end, as a live source would
+          return end > now ? Mono.delay(Duration.ofNanos(end - now), scheduler).thenReturn(Optional.<Frame>empty())
+              : Mono.just(Optional.<Frame>empty());
+        }
+        Mono<Long> wait = at > now ? Mono.delay(Duration.ofNanos(at - now), scheduler) : Mono.just(0L);
+        return wait.map(x -> {
+          return Optional.of(Frame.of(streamId, seq[0]++, scheduler.now(TimeUnit.NANOSECONDS), d.tensors()));
+        });
+      }, 1).takeWhile(Optional::isPresent).map(Optional::get);
+    }), FrameCursor::close);
+  }
+
+  private record Due(long offsetNanos, TensorMap tensors) {}
 
   /**
    * Frames as fast as downstream requests them: each request of one frame advances the cursor once,

@@ -74,7 +74,7 @@ public final class SyntheticSource implements FrameSource {
   @Override
   public Flux<Frame> frames() {
     return context.paced()
-        ? Emission.live(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
+        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
         : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
   }
 

@@ -35,9 +35,10 @@ import reactor.core.publisher.Flux;
  * fill fails there, with a one-line {@link SplitstreamException}. {@link #frames()} opens its own decoder
  * per subscription and decodes lazily, one picture ahead at most, so memory stays bounded whatever the
  * file's length; the decoder is closed on complete, error and cancel. Paced at {@link ReplayRate#NATIVE}
- * or a fixed rate the source is live: frames are emitted at their due times on the context's scheduler
- * (decoding then runs on that scheduler's worker). At {@link ReplayRate#MAX}, or when the context is
- * unpaced, it is not live: it decodes on the requesting thread, one picture per requested frame. A
+ * or a fixed rate, frames are emitted at their due times on the context's scheduler as long as they
+ * are requested by then ({@link Emission#paced}); a pipeline that falls behind under {@code block}
+ * slows the replay rather than queueing frames. At {@link ReplayRate#MAX}, or when the context is
+ * unpaced, it decodes on the requesting thread, one picture per requested frame. A
  * decoding error part-way ends the stream with a {@link SplitstreamException}. The stream completes at
  * the end of the file or after the context's duration, whichever is first.
  */
@@ -122,8 +123,8 @@ public final class VideoReplaySource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return live()
-        ? Emission.live(context.streamId(), context.scheduler(), context.duration(), Decoder::new)
+    return paced()
+        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Decoder::new)
         : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Decoder::new);
   }
 
@@ -132,12 +133,21 @@ public final class VideoReplaySource implements FrameSource {
     return "video '" + file + "' " + info.width() + "x" + info.height() + " " + info.codec() + " at "
         + (info.frameRate() > 0 ? trim(info.frameRate()) + " fps" : "unknown rate") + " -> " + input.type()
         + Arrays.toString(input.shape()) + " " + input.layout() + ", "
-        + (live() ? "replayed at " + (rate.kind() == ReplayRate.Kind.NATIVE ? "its own rate" : rate)
+        + (paced() ? "replayed at " + (rate.kind() == ReplayRate.Kind.NATIVE ? "its own rate" : rate)
             : "as fast as the pipeline takes frames");
   }
 
+  /**
+   * A file is not live: it can wait. Replayed at its own rate under {@code block} it slows down
+   * when the pipeline falls behind; under a drop policy (unbounded demand) it keeps its rate and
+   * the policy sheds, like a camera.
+   */
   @Override
   public boolean live() {
+    return false;
+  }
+
+  private boolean paced() {
     return context.paced() && rate.kind() != ReplayRate.Kind.MAX;
   }
 

@@ -102,7 +102,7 @@ class VideoReplaySourceTest {
     VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     VideoReplaySource source = VideoReplaySource.open(clip, ReplayRate.NATIVE,
         Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, null), PixelNormalization.UNIT);
-    assertThat(source.live()).isTrue();
+    assertThat(source.live()).as("a file can wait: not live, default policy block").isFalse();
     List<Frame> seen = new ArrayList<>();
     long frameNanos = Math.round(1e9 / FPS);
     StepVerifier.withVirtualTime(source::frames, () -> vts, Long.MAX_VALUE)
@@ -224,8 +224,8 @@ class VideoReplaySourceTest {
     VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     var provider = new VideoSourceProvider();
     var ctx = Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, null);
-    assertThat(provider.open(clip.toString(), ctx).live()).isTrue();
-    assertThat(provider.open(clip + ",fps=max", ctx).live()).isFalse();
+    assertThat(provider.open(clip.toString(), ctx).description()).contains("replayed at its own rate");
+    assertThat(provider.open(clip + ",fps=max", ctx).description()).contains("as fast as the pipeline takes frames");
     assertThat(provider.open(clip + ",fps=12.5", ctx).description()).contains("12.5 fps");
     assertThatThrownBy(() -> provider.open(clip + ",fps=fast", ctx))
         .isInstanceOf(SplitstreamException.class)
