@@ -309,10 +309,5 @@ public final class TfliteGraph {
       }
       return out;
     }
-
-    /** Absolute position of {@code field} in the {@code index}-th table of vector {@code field0}. */
-    int fieldOf(int table, int vectorField, int index, int field) {
-      return field(tables(table, vectorField).get(index), field);
-    }
   }
 }

@@ -33,7 +33,7 @@ import org.tensorflow.lite.Interpreter;
  * <p>Not thread-safe for {@link #run}: one invocation at a time. {@link #close} is idempotent.
  */
 public final class TfliteSegmentSession implements AutoCloseable {
-  private static final Pattern UNRESOLVED_CUSTOM = Pattern.compile("unresolved custom op: ([\\w.-]+)");
+  private static final Pattern UNRESOLVED_CUSTOM = Pattern.compile("unresolved custom op: ([\\w-]+(?:\\.[\\w-]+)*)");
   private static final Pattern NO_BUILTIN = Pattern.compile("Didn't find op for builtin opcode '([^']*)'");
 
   private final Segment segment;

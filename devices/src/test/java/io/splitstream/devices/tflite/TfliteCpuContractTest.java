@@ -5,6 +5,10 @@ import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorContract;
 import io.splitstream.devices.processor.TestModels;
 import io.splitstream.devices.tensor.TensorMap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The TFLite CPU processor on the real MediaPipe face-short model. */
 class TfliteCpuContractTest extends ProcessorContract {
@@ -20,10 +24,17 @@ class TfliteCpuContractTest extends ProcessorContract {
     return new Sample(s, in, TfliteReference.run(s, in, 2));
   }
 
-  /** face-short with one operator code changed to a builtin code TFLite 2.6.2 does not have. */
+  /** A hand-written TFLite model whose only op is a custom op no TFLite build has. */
   @Override
   protected Unsupported unsupportedSample() {
-    TfliteEdits.Edited e = TfliteEdits.withUnknownOp(TestModels.path("face-short"), "DEQUANTIZE");
-    return new Unsupported(e.model().whole(), e.opType());
+    try {
+      Path dir = Files.createTempDirectory("splitstream-tflite");
+      Path f = Files.write(dir.resolve("custom.tflite"), TinyTflite.withCustomOp("SplitstreamNoSuchOp"));
+      f.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return new Unsupported(TfliteModel.load(f).whole(), "SplitstreamNoSuchOp");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
