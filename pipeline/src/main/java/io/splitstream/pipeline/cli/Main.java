@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ProfileCommand.class,
       SplitCommand.class,
       PlanCommand.class,
+      BenchCommand.class,
       ModelsCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,235 @@
+package io.splitstream.pipeline.cli;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.splitstream.devices.catalog.ModelStore;
+import io.splitstream.devices.catalog.Models;
+import io.splitstream.devices.model.Model;
+import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.onnx.SampleInputs;
+import io.splitstream.devices.platform.Platforms;
+import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.Platform;
+import io.splitstream.devices.tensor.Tensor;
+import io.splitstream.devices.tensor.TensorMap;
+import io.splitstream.operators.ShedPolicy;
+import io.splitstream.pipeline.Assembly;
+import io.splitstream.pipeline.Pipeline;
+import io.splitstream.pipeline.RunReport;
+import io.splitstream.pipeline.Runner;
+import io.splitstream.pipeline.frame.Frame;
+import io.splitstream.pipeline.plan.Plan;
+import io.splitstream.pipeline.plan.ProfileTable;
+import io.splitstream.pipeline.plan.SplitSpec;
+import io.splitstream.pipeline.profile.Profiler;
+import io.splitstream.pipeline.source.FrameSource;
+import io.splitstream.pipeline.time.NanoClock;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** {@code splitstream bench}: benchmarks that print figures (never assertions). */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks that print figures, measured before and after in the same run.",
+    subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class})
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** One-stage CPU pipeline against a plain loop over the same loaded segment and frames. */
+  @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {
+        "A one-stage pipeline on the real ONNX Runtime/TFLite CPU processor against a plain loop calling",
+        "the same loaded segment on the same frames, alternating rounds in one run; prints throughput of",
+        "each and their ratio (pipeline / loop)."
+      })
+  static final class PipelineOverhead implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or file (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--processor", defaultValue = "cpu", description = "real processor spec (default: ${DEFAULT-VALUE}; tflite for TFLite models)")
+    String processor;
+
+    @Option(names = "--frames", defaultValue = "1000", description = "frames per round (default: ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "rounds of each, alternating (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      Model m = Models.open(model, InputShapes.none(), ModelStore.defaultStore());
+      try (Platform platform = Platforms.host(List.of(processor), threads)) {
+        String id = platform.processors().get(0).id();
+        ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(1, 0, 1, 1));
+        Plan plan = SplitSpec.parse("0:" + id, table);
+        Scheduler clock = new NanoClock(Schedulers.parallel());
+        Assembly.Loaded loaded = Assembly.load(m, platform, plan, false, clock);
+        LoadedSegment segment = loaded.stages().get(0).replicas().get(0).loaded();
+        List<TensorMap> inputs = inputs(m);
+        out.printf(Locale.ROOT, "%s on %s (%s), %d frames per round, %d rounds%n", m.name(), id,
+            platform.processors().get(0).description(), frames, rounds);
+        for (int i = 0; i < 50; i++) {
+          segment.run(inputs.get(i % inputs.size()));
+        }
+        double[] loop = new double[rounds];
+        double[] pipe = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          long t0 = System.nanoTime();
+          for (int i = 0; i < frames; i++) {
+            segment.run(inputs.get(i % inputs.size()));
+          }
+          loop[r] = frames / ((System.nanoTime() - t0) / 1e9);
+          Pipeline p = Pipeline.builder().model(m.name()).platform(platform).plan(plan).stages(loaded.stages())
+              .source(fixed(inputs, frames, clock)).policy(ShedPolicy.BLOCK).clock(clock, false)
+              .registry(new SimpleMeterRegistry()).build();
+          long t1 = System.nanoTime();
+          RunReport report = p.run().block();
+          pipe[r] = frames / ((System.nanoTime() - t1) / 1e9);
+          p.metrics().close();
+          if (report == null || report.ledger().completed() != frames) {
+            throw new IllegalStateException("pipeline round did not complete every frame: " + report);
+          }
+          out.printf(Locale.ROOT, "round %d: loop %.1f fps, pipeline %.1f fps, ratio %.3f%n", r + 1, loop[r], pipe[r],
+              pipe[r] / loop[r]);
+        }
+        out.printf(Locale.ROOT, "median: loop %.1f fps, pipeline %.1f fps, ratio %.3f (pipeline / loop)%n",
+            median(loop), median(pipe), median(pipe) / median(loop));
+        loaded.release().run();
+      }
+      out.flush();
+      return 0;
+    }
+
+    private static FrameSource fixed(List<TensorMap> inputs, int count, Scheduler clock) {
+      return new FrameSource() {
+        @Override
+        public Flux<Frame> frames() {
+          return Flux.range(0, count)
+              .map(i -> Frame.of("bench", i, clock.now(TimeUnit.NANOSECONDS), inputs.get(i % inputs.size())));
+        }
+
+        @Override
+        public String description() {
+          return count + " prepared frames";
+        }
+
+        @Override
+        public boolean live() {
+          return false;
+        }
+      };
+    }
+  }
+
+  /** The same emulated run in real time and in virtual time, side by side. */
+  @Command(name = "sim-vs-real", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {
+        "Runs the same pipeline on an emulated SoC twice, in real time and in simulation (virtual time),",
+        "and prints ledger, throughput and latency of both with their ratios."
+      })
+  static final class SimVsReal implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "blazeface", description = "(default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "(default: ${DEFAULT-VALUE})")
+    String soc;
+
+    @Option(names = "--source", defaultValue = "synthetic:constant,rate=30", description = "(default: ${DEFAULT-VALUE})")
+    String source;
+
+    @Option(names = "--split", defaultValue = "auto", description = "(default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--duration", defaultValue = "10s", converter = Converters.DurationConverter.class,
+        description = "(default: ${DEFAULT-VALUE})")
+    Duration duration;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
+      Map<String, RunReport> reports = new LinkedHashMap<>();
+      for (boolean simulate : new boolean[] {false, true}) {
+        Runner.Options o = new Runner.Options(model, InputShapes.none(), source, Optional.of(soc), List.of(), split,
+            Optional.empty(), Optional.empty(), Optional.of(duration), -1, simulate, false, false, Optional.empty(), 2,
+            24, 32, 1);
+        long t0 = System.nanoTime();
+        RunReport r = Runner.run(o, quiet);
+        out.printf(Locale.ROOT, "%s run took %.1f s of wall time%n", simulate ? "simulated" : "real-time",
+            (System.nanoTime() - t0) / 1e9);
+        reports.put(simulate ? "simulated" : "real time", r);
+      }
+      RunReport real = reports.get("real time");
+      RunReport sim = reports.get("simulated");
+      out.printf(Locale.ROOT, "%s on %s (emulated), plan %s, source %s, %s%n", model, soc, sim.plan(), source, duration);
+      out.printf(Locale.ROOT, "%-22s %12s %12s %8s%n", "", "real time", "simulated", "ratio");
+      row(out, "offered", real.ledger().offered(), sim.ledger().offered());
+      row(out, "completed", real.ledger().completed(), sim.ledger().completed());
+      row(out, "shed", real.ledger().shed(), sim.ledger().shed());
+      row(out, "throughput fps", real.throughputFps(), sim.throughputFps());
+      row(out, "latency p50 ms", real.latency().p50Ms(), sim.latency().p50Ms());
+      row(out, "latency p99 ms", real.latency().p99Ms(), sim.latency().p99Ms());
+      out.printf(Locale.ROOT, "real-time invocations where the host computed slower than the emulated processor: %d%n",
+          real.emulationLagFrames());
+      out.flush();
+      return 0;
+    }
+
+    private static void row(PrintWriter out, String what, double real, double sim) {
+      out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8.3f%n", what, real, sim, real == 0 ? Double.NaN : sim / real);
+    }
+  }
+
+  static List<TensorMap> inputs(Model m) {
+    List<TensorMap> list = new ArrayList<>();
+    for (int seed = 1; seed <= 8; seed++) {
+      if (m instanceof OnnxModel onnx) {
+        list.add(SampleInputs.forModel(onnx, onnx.inputShapes(), seed));
+      } else {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        for (TensorSpec s : m.inputs()) {
+          t.put(s.name(), Tensor.zeros(s.type(), s.shapeArray()));
+        }
+        list.add(TensorMap.of(t));
+      }
+    }
+    return list;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
