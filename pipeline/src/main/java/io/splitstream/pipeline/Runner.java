@@ -97,7 +97,7 @@ public final class Runner {
         : Platforms.host(o.processors(), o.threads())) {
       out.println("platform: " + platform.description());
       ProfileTable table = Profiler.profile(model, platform,
-          new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()));
+          new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
       Plan plan = SplitSpec.isAuto(o.split())
           ? Planner.plan(table, o.budget(), PlannerOptions.defaults())
           : SplitSpec.parse(o.split(), table);
@@ -200,6 +200,22 @@ public final class Runner {
     double fps = g.elapsedSeconds() > 0 ? l.completed() / g.elapsedSeconds() : 0;
     return String.format(Locale.ROOT, "[%6.1fs] %7.1f fps  p50 %7.2f ms  p99 %7.2f ms  completed %d  shed %d  failed %d  in flight %d  plan %s",
         g.elapsedSeconds(), fps, g.p50Ms(), g.p99Ms(), l.completed(), l.shed(), l.failed(), l.inFlight(), p.plan().label());
+  }
+
+  /** The node indices where a hand-given split starts its stages; malformed parts are left to SplitSpec. */
+  static List<Integer> stageStarts(String split) {
+    List<Integer> starts = new java.util.ArrayList<>();
+    for (String part : split.split(",")) {
+      int colon = part.indexOf(':');
+      if (colon > 0) {
+        try {
+          starts.add(Integer.parseInt(part.substring(0, colon).trim()));
+        } catch (NumberFormatException e) {
+          // SplitSpec.parse names it
+        }
+      }
+    }
+    return starts;
   }
 
   private static ShedPolicy policy(Options o, FrameSource source) {

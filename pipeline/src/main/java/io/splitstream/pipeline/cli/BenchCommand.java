@@ -48,7 +48,7 @@ import reactor.core.scheduler.Schedulers;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks that print figures, measured before and after in the same run.",
+    description = "Benchmarks that print figures (never assertions), measured side by side in one run.",
     subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -102,27 +102,35 @@ final class BenchCommand implements Runnable {
         }
         double[] loop = new double[rounds];
         double[] pipe = new double[rounds];
+        double[] loopCpu = new double[rounds];
+        double[] pipeCpu = new double[rounds];
         for (int r = 0; r < rounds; r++) {
+          long c0 = processCpuNanos();
           long t0 = System.nanoTime();
           for (int i = 0; i < frames; i++) {
             segment.run(inputs.get(i % inputs.size()));
           }
           loop[r] = frames / ((System.nanoTime() - t0) / 1e9);
+          loopCpu[r] = (processCpuNanos() - c0) / 1e6 / frames;
           Pipeline p = Pipeline.builder().model(m.name()).platform(platform).plan(plan).stages(loaded.stages())
               .source(fixed(inputs, frames, clock)).policy(ShedPolicy.BLOCK).clock(clock, false)
               .registry(new SimpleMeterRegistry()).build();
+          long c1 = processCpuNanos();
           long t1 = System.nanoTime();
           RunReport report = p.run().block();
           pipe[r] = frames / ((System.nanoTime() - t1) / 1e9);
+          pipeCpu[r] = (processCpuNanos() - c1) / 1e6 / frames;
           p.metrics().close();
           if (report == null || report.ledger().completed() != frames) {
             throw new IllegalStateException("pipeline round did not complete every frame: " + report);
           }
-          out.printf(Locale.ROOT, "round %d: loop %.1f fps, pipeline %.1f fps, ratio %.3f%n", r + 1, loop[r], pipe[r],
-              pipe[r] / loop[r]);
+          out.printf(Locale.ROOT, "round %d: loop %.1f fps (%.3f CPU ms/frame), pipeline %.1f fps (%.3f CPU ms/frame), ratio %.3f%n",
+              r + 1, loop[r], loopCpu[r], pipe[r], pipeCpu[r], pipe[r] / loop[r]);
         }
-        out.printf(Locale.ROOT, "median: loop %.1f fps, pipeline %.1f fps, ratio %.3f (pipeline / loop)%n",
+        out.printf(Locale.ROOT, "median: loop %.1f fps, pipeline %.1f fps, throughput ratio %.3f (pipeline / loop)%n",
             median(loop), median(pipe), median(pipe) / median(loop));
+        out.printf(Locale.ROOT, "median process CPU per frame: loop %.3f ms, pipeline %.3f ms, ratio %.3f (loop / pipeline;"
+            + " robust to other load on the machine)%n", median(loopCpu), median(pipeCpu), median(loopCpu) / median(pipeCpu));
         loaded.release().run();
       }
       out.flush();
@@ -225,6 +233,15 @@ final class BenchCommand implements Runnable {
       }
     }
     return list;
+  }
+
+  /** CPU time of this whole process (every thread), where the JVM reports it; 0 otherwise. */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
   }
 
   static double median(double[] v) {

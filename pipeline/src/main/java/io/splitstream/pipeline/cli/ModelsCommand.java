@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "models",
     mixinStandardHelpOptions = true,
     description = "List, fetch and generate models.",
-    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Fetch.class})
+    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Fetch.class, ModelsCommand.Generate.class,
+        ModelsCommand.Socs.class})
 final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -67,6 +68,65 @@ final class ModelsCommand implements Runnable {
         Path p = store.ensure(m);
         out.printf("%-11s %s (sha256 %s...)%n", m.name(), p, m.sha256().substring(0, 12));
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Write a generated ONNX CNN with deterministic weights (no network needed).")
+  static final class Generate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = "--family", defaultValue = "mobilenetv2",
+        description = "mobilenetv2 or resnet (default: ${DEFAULT-VALUE})")
+    String family;
+
+    @picocli.CommandLine.Option(names = "--blocks", defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
+    int blocks;
+
+    @picocli.CommandLine.Option(names = "--width", defaultValue = "1.0", description = "channel multiplier (default: ${DEFAULT-VALUE})")
+    double width;
+
+    @picocli.CommandLine.Option(names = "--resolution", defaultValue = "96", description = "input height and width (default: ${DEFAULT-VALUE})")
+    int resolution;
+
+    @picocli.CommandLine.Option(names = "--classes", defaultValue = "100", description = "classifier outputs (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @picocli.CommandLine.Option(names = "--seed", defaultValue = "1", description = "weight seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @picocli.CommandLine.Option(names = "--out", required = true, description = "the .onnx file to write")
+    Path out;
+
+    @Override
+    public Integer call() {
+      String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
+      var config = new io.splitstream.devices.onnx.gen.OnnxModelGenerator.Config(name, blocks, width, resolution, classes, seed);
+      var proto = switch (family) {
+        case "mobilenetv2" -> io.splitstream.devices.onnx.gen.OnnxModelGenerator.mobileNetV2(config);
+        case "resnet" -> io.splitstream.devices.onnx.gen.OnnxModelGenerator.resNet(config);
+        default -> throw new SplitstreamException("unknown --family '" + family + "': use mobilenetv2 or resnet");
+      };
+      io.splitstream.devices.onnx.gen.OnnxModelGenerator.write(proto, out);
+      spec.commandLine().getOut().printf("wrote %s (%s, %d nodes)%n", out, family, proto.getGraph().getNodeCount());
+      return 0;
+    }
+  }
+
+  @Command(name = "socs", mixinStandardHelpOptions = true, description = "List the emulated SoC profiles (--soc ids).")
+  static final class Socs implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      for (String id : io.splitstream.devices.emulated.SocProfiles.list()) {
+        var p = io.splitstream.devices.emulated.SocProfiles.load(id);
+        out.printf("%-16s %s (%s), emulated: %s%n", id, p.soc(), p.device(),
+            p.processors().stream().map(x -> x.id() + " " + x.name()).collect(java.util.stream.Collectors.joining(", ")));
+      }
+      out.println("sources and calibration: docs/profiles.md");
       return 0;
     }
   }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Choose the split and placement that maximise throughput (slowest stage, transfers counted) from a",
+      "Choose a split from a profile table and compare it.",
+      "Picks the split and placement that maximise throughput (slowest stage, transfers counted) from a",
       "profile table, under an optional latency budget; compare with the best single processor and, for",
       "tables of at most " + ExhaustiveSearch.MAX_BLOCKS + " blocks, with exhaustive search."
     })

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** Where to run: an emulated SoC, or real processors on this host. */
 final class PlatformOptions {
-  @Option(names = "--soc", description = "emulated SoC profile id or .json file (see ./splitstream socs)")
+  @Option(names = "--soc", description = "emulated SoC profile id or .json file (see ./splitstream models socs)")
   String soc;
 
   @Option(names = "--processors", split = ",",

@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Measure each block between cut points on each processor and print a table: block, op mix,",
-      "FLOPs, ms per processor, bytes crossing the cut after it. --json writes it for the planner.",
+      "Measure what each block of a model costs on each processor.",
+      "Prints a table: block, op mix, FLOPs, ms per processor, bytes crossing the cut after it.",
+      "--json writes it for ./splitstream plan.",
       "Real processors are timed (median of --runs); emulated ones give their profile's time (marked *)."
     })
 final class ProfileCommand implements Callable<Integer> {

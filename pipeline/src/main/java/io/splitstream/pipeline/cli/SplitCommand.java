@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Cut an ONNX model at the given node boundaries into self-contained segments, write them,",
-      "run the segments in order on a sample input and print the max abs difference to the whole model."
+      "Cut an ONNX model into segments and check they equal the whole model.",
+      "Cuts at the given node boundaries into self-contained segments, writes them with --out, runs them",
+      "in order on a sample input and prints the max abs difference to the whole model."
     })
 final class SplitCommand implements Callable<Integer> {
   /** The largest difference the check accepts. */

@@ -99,11 +99,23 @@ public final class Profiler {
 
   /** Profiles {@code model} on every processor of {@code platform}. */
   public static ProfileTable profile(Model model, Platform platform, Options options) {
+    return profile(model, platform, options, List.of());
+  }
+
+  /**
+   * Profiles {@code model}, with block boundaries at {@code mustCut} too (the cuts of a split given
+   * by hand), so that any valid cut point can start a stage.
+   *
+   * @throws SplitstreamException when one of {@code mustCut} is not a valid cut point
+   */
+  public static ProfileTable profile(Model model, Platform platform, Options options, List<Integer> mustCut) {
     List<Segment> blocks;
     List<ProfileTable.Cut> cuts = new ArrayList<>();
     TensorMap sample;
     if (model instanceof OnnxModel onnx) {
-      List<Integer> boundaries = chooseBoundaries(onnx, options.maxBlocks());
+      TreeSet<Integer> chosen = new TreeSet<>(chooseBoundaries(onnx, options.maxBlocks()));
+      mustCut.stream().filter(c -> c > 0).forEach(chosen::add);
+      List<Integer> boundaries = List.copyOf(chosen);
       Map<Integer, Long> bytesAt = new LinkedHashMap<>();
       onnx.cutPoints().forEach(c -> bytesAt.put(c.boundary(), c.bytes()));
       blocks = onnx.cut(boundaries.stream().mapToInt(Integer::intValue).toArray());
