@@ -97,8 +97,16 @@ final class BenchCommand implements Runnable {
         List<TensorMap> inputs = inputs(m);
         out.printf(Locale.ROOT, "%s on %s (%s), %d frames per round, %d rounds%n", m.name(), id,
             platform.processors().get(0).description(), frames, rounds);
-        for (int i = 0; i < 50; i++) {
+        // warm both paths (JIT, ONNX Runtime arenas) before anything is timed
+        for (int i = 0; i < frames; i++) {
           segment.run(inputs.get(i % inputs.size()));
+        }
+        for (int w = 0; w < 2; w++) {
+          Pipeline p = Pipeline.builder().model(m.name()).platform(platform).plan(plan).stages(loaded.stages())
+              .source(fixed(inputs, frames, clock)).policy(ShedPolicy.BLOCK).clock(clock, false)
+              .registry(new SimpleMeterRegistry()).build();
+          p.run().block();
+          p.metrics().close();
         }
         double[] loop = new double[rounds];
         double[] pipe = new double[rounds];
