@@ -73,9 +73,10 @@ class CliErrorsTest {
   }
 
   /*
-   * The source and port cases run on the default model (BlazeFace) and on a generated MobileNetV2:
-   * a simulated BlazeFace run cannot load its segments at all while its cut outputs have dynamic
-   * shapes, which would hide the error under test; the generated model's shapes are all static.
+   * The source, split and port cases run on the default model (BlazeFace) and on a generated
+   * MobileNetV2: a simulated BlazeFace run fails at profiling while its cut segments' outputs have
+   * dynamic shapes (zero outputs cannot be made), which hides the error under test; the generated
+   * model's shapes are all static, so its variant checks the error itself.
    */
 
   @ParameterizedTest
@@ -112,9 +113,13 @@ class CliErrorsTest {
     assertBadInput(c, "[1, 4]");
   }
 
-  @Test
-  void splitNamingAnUnknownProcessor() {
-    assertBadInput(run("--split", "0:cpu,5:tpu"), "tpu");
+  @ParameterizedTest
+  @ValueSource(strings = {"blazeface", "mobilenet"})
+  void splitNamingAnUnknownProcessor(String model) {
+    Cli c = run(withModel(model, "--split", "0:cpu,5:tpu"));
+    assertBadInput(c, "0:cpu,5:tpu");
+    // the word, not the "tpu" inside "output"
+    assertThat(c.errLines().get(0)).containsPattern("(?<![a-z])tpu(?![a-z])");
   }
 
   @ParameterizedTest
@@ -178,6 +183,7 @@ class CliErrorsTest {
   }
 
   private static void assertBadInput(Cli c, String... named) {
+    System.out.println(c.err().strip());
     assertThat(c.exit()).as("exit code; err was:%n%s", c.err()).isEqualTo(2);
     assertThat(c.errLines()).as("stderr").hasSize(1);
     String line = c.errLines().get(0);

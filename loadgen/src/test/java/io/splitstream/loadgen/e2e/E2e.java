@@ -56,11 +56,14 @@ final class E2e {
     return new Cli(code, out.toString(), err.toString());
   }
 
-  /** Options as {@code run --simulate --soc sd855-pixel4 --metrics-port -1} gives them, with these. */
-  static Runner.Options simulated(String source, String policy, Optional<Duration> budget, Duration duration) {
-    return new Runner.Options("blazeface", InputShapes.none(), source, Optional.of(SOC), List.of(), "auto",
-        Optional.ofNullable(policy), budget, Optional.of(duration), -1, true, false, false, Optional.empty(),
-        2, 24, 32, 1);
+  /**
+   * Options as {@code run --simulate --soc sd855-pixel4 --metrics-port -1 --no-progress} gives them
+   * (auto plan, outputs not computed), with these.
+   */
+  static Runner.Options simulated(String model, String source, Optional<String> policy, Optional<Duration> budget,
+      Duration duration) {
+    return new Runner.Options(model, InputShapes.none(), source, Optional.of(SOC), List.of(), "auto",
+        policy, budget, Optional.of(duration), -1, true, false, false, Optional.empty(), 2, 24, 32, 1);
   }
 
   /** Real-time options on the emulated SoC, serving metrics on {@code port}. */

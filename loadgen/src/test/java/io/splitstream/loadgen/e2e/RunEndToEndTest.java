@@ -13,6 +13,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The loadgen test JVM has a 512 MiB heap (see loadgen/pom.xml), so these runs passing shows
  * the pipeline's memory stays bounded however long or overloaded the stream is.
+ *
+ * <p>The hour and the bursts run a generated MobileNetV2 (72 nodes, 96x96 input) rather than
+ * BlazeFace: in simulation, outputs are not computed, so each emulated segment must have static
+ * output shapes to make zero outputs of, and BlazeFace's cut segments (its Pad outputs) have
+ * dynamic ones, which fails the run at profiling. {@link #blazefaceOnATestVideo} keeps that case
+ * in view; the rest should move to BlazeFace once it runs.
  */
 class RunEndToEndTest {
   private static final String TEST_VIDEO = "testvideo:seconds=10,width=160,height=120";
@@ -37,7 +44,7 @@ class RunEndToEndTest {
   @TempDir static Path shared;
   @TempDir Path dir;
 
-  /** A generated MobileNetV2 whose cut segments all have static shapes (see the class notes). */
+  /** A generated MobileNetV2 whose segments all have static shapes (see the class notes). */
   private static Path mobileNet;
 
   @BeforeAll
@@ -178,10 +185,7 @@ class RunEndToEndTest {
 
   private static Runner.Options options(String source, Optional<String> policy, Optional<Duration> budget,
       Duration duration) {
-    Runner.Options o = E2e.simulated(source, policy.orElse(null), budget, duration);
-    return new Runner.Options(mobileNet.toString(), o.inputShapes(), o.source(), o.soc(), o.processors(), o.split(),
-        o.policy(), o.budget(), o.duration(), o.metricsPort(), o.simulate(), o.computeOutputs(), o.progress(),
-        o.report(), o.threads(), o.maxBlocks(), o.capacity(), o.seed());
+    return E2e.simulated(mobileNet.toString(), source, policy, budget, duration);
   }
 
   private static PrintWriter sink() {
@@ -189,7 +193,7 @@ class RunEndToEndTest {
   }
 
   private static String[] append(String[] a, String... more) {
-    String[] r = java.util.Arrays.copyOf(a, a.length + more.length);
+    String[] r = Arrays.copyOf(a, a.length + more.length);
     System.arraycopy(more, 0, r, a.length, more.length);
     return r;
   }
