@@ -63,6 +63,10 @@ public final class Emission {
       return dues.concatMap(d -> {
         long now = scheduler.now(TimeUnit.NANOSECONDS);
         long at = start + d.offsetNanos();
+        if (now >= end) {
+          // held back past the end by a slow pipeline (block): the stream is over
+          return Mono.just(Optional.<Frame>empty());
+        }
         if (at >= end) {
           // nothing more is due before the end: finish at the end, as a live source would
           return end > now ? Mono.delay(Duration.ofNanos(end - now), scheduler).thenReturn(Optional.<Frame>empty())

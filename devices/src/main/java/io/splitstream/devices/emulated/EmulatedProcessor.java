@@ -43,8 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * GPU delegate's serialised program or an NPU's compiled graph would be reused.
  *
  * <p>With {@code computeOutputs=false} nothing is computed: runs return zero tensors of the
- * segment's declared output shapes (which must then be static), for long simulations where only
- * timing matters. Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
+ * segment's declared output shapes, for long simulations where only timing matters (a segment
+ * whose output shapes are dynamic is computed once per input shape to learn them). Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
  * closes the segments still loaded on it (a later {@code run} on them throws
  * {@link IllegalStateException}).
  */
@@ -165,23 +165,51 @@ public final class EmulatedProcessor implements Processor {
     }
   }
 
+  /**
+   * Zero outputs without computing. Output shapes come from the segment when they are static;
+   * otherwise the segment is computed once per distinct input shape (a session opened on first
+   * need) to learn them. The zero tensors are immutable, so each shape's are made once and reused.
+   */
   private HostCompute zeros(Segment segment) {
-    for (TensorSpec s : segment.outputs()) {
-      if (!s.isStatic()) {
-        throw new SplitstreamException("segment " + segment.label() + " output '" + s.name() + "' has dynamic shape "
-            + s.shape() + ", so zero outputs cannot be made: use computeOutputs=true or fix the input shapes");
-      }
-    }
     List<TensorSpec> ins = segment.inputs();
     List<TensorSpec> outs = segment.outputs();
+    boolean allStatic = outs.stream().allMatch(TensorSpec::isStatic);
+    Map<String, TensorMap> byInputShape = new java.util.concurrent.ConcurrentHashMap<>();
+    HostCompute[] real = new HostCompute[1];
     return new HostCompute(in -> {
       checkNames(segment, ins, in);
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      for (TensorSpec s : outs) {
-        out.put(s.name(), Tensor.zeros(s.type(), s.shapeArray()));
+      String key = allStatic ? "" : in.asMap().entrySet().stream()
+          .map(e -> e.getKey() + Arrays.toString(e.getValue().shape()))
+          .collect(java.util.stream.Collectors.joining(";"));
+      TensorMap cached = byInputShape.get(key);
+      if (cached != null) {
+        return cached;
       }
-      return TensorMap.of(out);
-    }, () -> { });
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      if (allStatic) {
+        for (TensorSpec s : outs) {
+          out.put(s.name(), Tensor.zeros(s.type(), s.shapeArray()));
+        }
+      } else {
+        TensorMap computed;
+        synchronized (real) {
+          if (real[0] == null) {
+            real[0] = openHost(segment);
+          }
+          computed = real[0].run().apply(in);
+        }
+        computed.asMap().forEach((name, t) -> out.put(name, Tensor.zeros(t.type(), t.shape())));
+      }
+      TensorMap zeros = TensorMap.of(out);
+      byInputShape.put(key, zeros);
+      return zeros;
+    }, () -> {
+      synchronized (real) {
+        if (real[0] != null) {
+          real[0].close().run();
+        }
+      }
+    });
   }
 
   private static void checkNames(Segment segment, List<TensorSpec> specs, TensorMap in) {
