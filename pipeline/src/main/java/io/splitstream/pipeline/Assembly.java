@@ -64,7 +64,12 @@ public final class Assembly {
       for (int i = 0; i < segments.size(); i++) {
         Segment seg = segments.get(i);
         List<Pipeline.Replica> replicas = new ArrayList<>();
-        for (String id : plan.stages().get(i).processors()) {
+        // fastest replica first: under light load the stage then serves every frame on it
+        List<String> byTime = plan.stages().get(i).replicas().stream()
+            .sorted(java.util.Comparator.comparingDouble(Plan.Replica::totalMs))
+            .map(Plan.Replica::processor)
+            .toList();
+        for (String id : byTime) {
           Processor p = platform.processor(id);
           LoadedSegment ls = p.load(seg);
           loaded.add(ls);

@@ -57,7 +57,9 @@ public final class Runner {
    * @param duration stop after this long on the pipeline clock; empty to run to the source's end
    * @param metricsPort port on 127.0.0.1 for {@code /metrics}; 0 picks a free one, -1 serves none
    * @param simulate run on a simulated clock (virtual time; emulated processors only)
-   * @param computeOutputs compute real outputs in simulation too (slower); always on in real time
+   * @param computeOutputs emulated processors compute real outputs on the host (the CLI turns it
+   *     on in real time and off in simulation unless {@code --compute-outputs}); off, they return
+   *     zero tensors of the right shapes and only their timing is emulated
    * @param progress print a progress line while running
    */
   public record Options(
@@ -91,7 +93,7 @@ public final class Runner {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
-    boolean compute = !o.simulate() || o.computeOutputs();
+    boolean compute = o.computeOutputs();
     try (Platform platform = o.soc().isPresent()
         ? Platforms.emulated(o.soc().get(), 1, compute)
         : Platforms.host(o.processors(), o.threads())) {

@@ -157,6 +157,8 @@ public final class EmulatedProcessor implements Processor {
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
       o.setIntraOpNumThreads(hostThreads);
       o.setInterOpNumThreads(1);
+      // several emulated processors share the host's cores: idle thread pools must not spin on them
+      o.addConfigEntry("session.intra_op.allow_spinning", "0");
       o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       OrtSegmentSession s = OrtSegmentSession.open(segment, o, id());
       return new HostCompute(s::run, s::close);

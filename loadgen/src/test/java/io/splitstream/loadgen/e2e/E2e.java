@@ -69,7 +69,7 @@ final class E2e {
   /** Real-time options on the emulated SoC, serving metrics on {@code port}. */
   static Runner.Options realTime(String source, Duration duration, int port) {
     return new Runner.Options("blazeface", InputShapes.none(), source, Optional.of(SOC), List.of(), "auto",
-        Optional.empty(), Optional.empty(), Optional.of(duration), port, false, false, false, Optional.empty(),
+        Optional.empty(), Optional.empty(), Optional.of(duration), port, false, true, false, Optional.empty(),
         2, 24, 32, 1);
   }
 }

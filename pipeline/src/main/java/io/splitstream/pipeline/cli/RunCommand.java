@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
         Optional.of(duration),
         metricsPort,
         simulate,
-        computeOutputs,
+        computeOutputs || !simulate,
         !noProgress && !simulate,
         Optional.ofNullable(report),
         threads,
