@@ -4,16 +4,14 @@ import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.ModelFormat;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.processor.Availability;
-import io.splitstream.devices.processor.Execution;
 import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.MeasuredSegment;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
 import io.splitstream.devices.processor.ProcessorOfflineException;
 import io.splitstream.devices.processor.UnsupportedOpException;
-import io.splitstream.devices.tensor.TensorMap;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real CPU processor running TFLite models with the TFLite 2.6.2 interpreter
@@ -121,9 +119,8 @@ public final class TfliteProcessor implements Processor {
     });
     long start = System.nanoTime();
     TfliteSegmentSession session = TfliteSegmentSession.open(segment, threads, id);
-    Loaded loaded = new Loaded(session, Duration.ofNanos(System.nanoTime() - start));
-    open.add(loaded);
-    return loaded;
+    return new MeasuredSegment(segment, this, Duration.ofNanos(System.nanoTime() - start), session::run, session::close,
+        open);
   }
 
   @Override
@@ -137,57 +134,5 @@ public final class TfliteProcessor implements Processor {
   @Override
   public String toString() {
     return id + " (" + description() + ")";
-  }
-
-  private final class Loaded implements LoadedSegment {
-    private final TfliteSegmentSession session;
-    private final Duration loadTime;
-    private final AtomicLong runs = new AtomicLong();
-    private final AtomicLong totalNanos = new AtomicLong();
-
-    Loaded(TfliteSegmentSession session, Duration loadTime) {
-      this.session = session;
-      this.loadTime = loadTime;
-    }
-
-    @Override
-    public Segment segment() {
-      return session.segment();
-    }
-
-    @Override
-    public Processor processor() {
-      return TfliteProcessor.this;
-    }
-
-    @Override
-    public Duration loadTime() {
-      return loadTime;
-    }
-
-    @Override
-    public Execution run(TensorMap inputs) {
-      if (!availability.online()) {
-        throw new ProcessorOfflineException(id);
-      }
-      long start = System.nanoTime();
-      TensorMap out = session.run(inputs);
-      long nanos = Math.max(1, System.nanoTime() - start);
-      totalNanos.addAndGet(nanos);
-      runs.incrementAndGet();
-      return new Execution(out, nanos, nanos, false);
-    }
-
-    @Override
-    public Duration expectedServiceTime() {
-      long n = runs.get();
-      return n == 0 ? Duration.ZERO : Duration.ofNanos(totalNanos.get() / n);
-    }
-
-    @Override
-    public void close() {
-      session.close();
-      open.remove(this);
-    }
   }
 }

@@ -18,11 +18,22 @@ final class PlatformOptions {
   @Option(names = "--threads", defaultValue = "2", description = "threads per real processor (default: ${DEFAULT-VALUE})")
   int threads;
 
-  /** The platform these options name; {@code defaultProcessors} when neither option is given. */
-  Platform open(List<String> defaultProcessors) {
+  /** The SoC to emulate: the one given, {@code fallback} when no real processors are given, else none. */
+  java.util.Optional<String> socOrDefault(String fallback) {
+    checkExclusive();
+    return java.util.Optional.ofNullable(soc).or(() -> processors == null ? java.util.Optional.of(fallback)
+        : java.util.Optional.empty());
+  }
+
+  private void checkExclusive() {
     if (soc != null && processors != null) {
       throw new SplitstreamException("give either --soc (emulated) or --processors (real), not both");
     }
+  }
+
+  /** The platform these options name; {@code defaultProcessors} when neither option is given. */
+  Platform open(List<String> defaultProcessors) {
+    checkExclusive();
     if (soc != null) {
       return Platforms.emulated(soc, 1, true);
     }

@@ -37,12 +37,7 @@ final class RunCommand implements Callable<Integer> {
       description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..], synthetic:constant|poisson|burst,rate=.. (default: ${DEFAULT-VALUE})")
   String source;
 
-  @Option(names = "--soc", description = "emulated SoC profile id or .json file (default sd855-pixel4 unless --processors is given)")
-  String soc;
-
-  @Option(names = "--processors", split = ",",
-      description = "real processors on this host instead of an emulated SoC: cpu[:threads], tflite, cuda, tensorrt, openvino, ...")
-  List<String> processors;
+  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
 
   @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand: NODE:PROC[+PROC],... e.g. 0:cpu,37:npu (default: ${DEFAULT-VALUE})")
   String split;
@@ -73,9 +68,6 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--report", description = "write the summary as JSON to this file")
   Path report;
 
-  @Option(names = "--threads", defaultValue = "2", description = "threads per real processor (default: ${DEFAULT-VALUE})")
-  int threads;
-
   @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks for the planner (default: ${DEFAULT-VALUE})")
   int maxBlocks;
 
@@ -87,17 +79,13 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<String> socId = Optional.ofNullable(soc)
-        .or(() -> processors == null ? Optional.of("sd855-pixel4") : Optional.empty());
-    if (soc != null && processors != null) {
-      throw new io.splitstream.devices.SplitstreamException("give either --soc (emulated) or --processors (real), not both");
-    }
+    Optional<String> socId = platform.socOrDefault("sd855-pixel4");
     Runner.Options o = new Runner.Options(
         model,
         inputShape == null ? InputShapes.none() : inputShape,
         source,
         socId,
-        processors == null ? List.of() : processors,
+        platform.processors == null ? List.of() : platform.processors,
         split,
         Optional.ofNullable(policy),
         Optional.ofNullable(budget),
@@ -107,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
         computeOutputs || !simulate,
         !noProgress && !simulate,
         Optional.ofNullable(report),
-        threads,
+        platform.threads,
         maxBlocks,
         capacity,
         seed);
