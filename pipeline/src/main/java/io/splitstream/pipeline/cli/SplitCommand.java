@@ -64,16 +64,21 @@ final class SplitCommand implements Callable<Integer> {
           + ": TFLite models run whole, only ONNX models can be cut");
     }
     List<Segment> segments = onnx.cut(cuts);
+    var sample = SampleInputs.forModel(onnx, onnx.inputShapes(), seed);
+    // crossing bytes at the probed shapes (a segment's own declaration may leave dimensions dynamic)
+    java.util.Map<Integer, io.splitstream.devices.onnx.CutPoint> at = new java.util.HashMap<>();
+    onnx.cutPoints().forEach(c -> at.put(c.boundary(), c));
     o.printf(Locale.ROOT, "%s: %d nodes cut at %s into %d segments%n", onnx.name(), onnx.nodeCount(), cuts, segments.size());
     for (Segment s : segments) {
-      long inBytes = s.inputs().stream().mapToLong(TensorSpec::bytes).filter(b -> b > 0).sum();
-      o.printf(Locale.ROOT, "  %-28s %4d nodes  %7.2f MFLOPs  in: %s (%d bytes)%n", s.label(), s.endNode() - s.firstNode(),
-          s.cost().flops() / 1e6, s.inputs().stream().map(t -> t.name() + t.shape()).collect(Collectors.joining(", ")), inBytes);
+      List<TensorSpec> in = s.firstNode() == 0 ? onnx.inputs() : at.get(s.firstNode()).crossing();
+      long inBytes = s.firstNode() == 0 ? sample.totalBytes() : at.get(s.firstNode()).bytes();
+      o.printf(Locale.ROOT, "  %-28s %4d nodes  %8.2f MFLOPs  in: %s (%d bytes)%n", s.label(), s.endNode() - s.firstNode(),
+          s.cost().flops() / 1e6, in.stream().map(t -> t.name() + t.shape()).collect(Collectors.joining(", ")), inBytes);
     }
     if (out != null) {
       write(segments, onnx.name());
     }
-    SplitCheck.Report r = SplitCheck.check(onnx, segments, SampleInputs.forModel(onnx, onnx.inputShapes(), seed));
+    SplitCheck.Report r = SplitCheck.check(onnx, segments, sample);
     o.printf(Locale.ROOT, "equality check on a sample input: max abs difference %.3g (tolerance %.0e) -> %s%n",
         r.maxAbsDiff(), TOLERANCE, r.maxAbsDiff() <= TOLERANCE ? "equal" : "DIFFERENT");
     o.flush();
