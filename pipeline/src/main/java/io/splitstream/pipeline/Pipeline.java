@@ -362,7 +362,7 @@ public final class Pipeline implements AutoCloseable {
     final LongAdder queueNanos = new LongAdder();
     final LongAdder serviceNanos = new LongAdder();
     final LongAdder hostNanos = new LongAdder();
-    final Map<String, StageMetersHolder> meters = new ConcurrentHashMap<>();
+    final Map<String, StageMeters> meters = new ConcurrentHashMap<>();
 
     StageStats(StageBinding binding) {
       this.binding = binding;
@@ -373,9 +373,9 @@ public final class Pipeline implements AutoCloseable {
       queueNanos.add(v.queueNanos());
       serviceNanos.add(v.serviceNanos());
       hostNanos.add(v.hostNanos());
-      StageMetersHolder h = meters.get(processorId);
-      if (h != null) {
-        h.meters.record(v);
+      StageMeters m = meters.get(processorId);
+      if (m != null) {
+        m.record(v);
       }
     }
 
@@ -396,8 +396,6 @@ public final class Pipeline implements AutoCloseable {
           busy);
     }
   }
-
-  private record StageMetersHolder(StageMeters meters) {}
 
   /** Assembles a pipeline; see {@link Assembly} for building one from a model and a plan. */
   public static final class Builder {
@@ -497,7 +495,7 @@ public final class Pipeline implements AutoCloseable {
       for (StageBinding s : stages) {
         for (Replica r : s.replicas()) {
           StageMeters m = p.metrics.stage(s.index(), ProcessorLabels.of(r.processor()));
-          p.stageStats.get(s.index()).meters.put(r.processor().id(), new StageMetersHolder(m));
+          p.stageStats.get(s.index()).meters.put(r.processor().id(), m);
         }
       }
       return p;

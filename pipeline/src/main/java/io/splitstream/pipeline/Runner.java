@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -129,6 +131,7 @@ public final class Runner {
           .onClose(loaded.release())
           .build();
       MetricsServer server = null;
+      CountDownLatch reported = new CountDownLatch(1);
       try {
         String url = "";
         if (o.metricsPort() >= 0) {
@@ -138,7 +141,7 @@ public final class Runner {
         }
         out.flush();
         RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock)
-            : realTime(pipeline, o.progress(), out)).withMetricsUrl(url);
+            : realTime(pipeline, o.progress(), out, reported)).withMetricsUrl(url);
         out.print(report.render());
         o.report().ifPresent(p -> {
           report.write(p);
@@ -152,12 +155,24 @@ public final class Runner {
         }
         pipeline.close();
         registry.close();
+        reported.countDown();
       }
     }
   }
 
-  private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out) {
-    Thread hook = new Thread(pipeline::drain, "splitstream-drain");
+  /**
+   * Runs in real time. Ctrl-C (or any JVM shutdown) drains the pipeline: admission stops, frames in
+   * flight finish, and the summary is printed before the JVM goes (waiting up to 30 s for it).
+   */
+  private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported) {
+    Thread hook = new Thread(() -> {
+      pipeline.drain();
+      try {
+        reported.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "splitstream-drain");
     Runtime.getRuntime().addShutdownHook(hook);
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
