@@ -27,9 +27,10 @@ class PromtoolTest {
   @Test
   void scrapedTextPassesPromtool() throws IOException, InterruptedException {
     Optional<Path> promtool = onPath("promtool");
-    assumeTrue(
-        promtool.isPresent(),
-        "promtool is not on PATH: apt-get install -y --no-install-recommends prometheus");
+    String install = "promtool is not on PATH: apt-get install -y --no-install-recommends prometheus";
+    // CI installs it (.ci/run): there a missing promtool is a failure, not a skip
+    assertThat(promtool.isPresent() || System.getenv("CI") == null).as(install).isTrue();
+    assumeTrue(promtool.isPresent(), install);
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     SampleRun run = new SampleRun(registry);
