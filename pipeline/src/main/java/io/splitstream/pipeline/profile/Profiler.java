@@ -131,7 +131,7 @@ public final class Profiler {
     }
     long inputBytes = sample.totalBytes();
 
-    List<ProfileTable.Block> tableBlocks = new ArrayList<>();
+    List<Map<String, Double>> msByBlock = new ArrayList<>();
     TensorMap carried = sample;
     long outputBytes = 0;
     for (int k = 0; k < blocks.size(); k++) {
@@ -158,13 +158,50 @@ public final class Profiler {
       if (k == blocks.size() - 1) {
         outputBytes = outputs.totalBytes();
       }
+      msByBlock.add(ms);
+    }
+    Map<String, Double> invocation = new LinkedHashMap<>();
+    for (Processor p : platform.processors()) {
+      invocation.put(p.id(), p.emulated() ? invocationMs(p) : measuredInvocationMs(p, model, sample, msByBlock, options));
+    }
+    List<ProfileTable.Block> tableBlocks = new ArrayList<>();
+    for (int k = 0; k < blocks.size(); k++) {
+      Segment seg = blocks.get(k);
+      Map<String, Double> ms = new LinkedHashMap<>();
+      msByBlock.get(k).forEach((id, t) -> ms.put(id, Math.max(0, t - (platformIsEmulated(platform, id) ? 0 : invocation.get(id)))));
       tableBlocks.add(new ProfileTable.Block(k, seg.firstNode(), seg.endNode(), seg.cost().flopsByClass(),
           seg.cost().flops(), new ArrayList<>(new TreeSet<>(seg.opTypes())), ms));
     }
     List<ProfileTable.ProcessorInfo> procs = platform.processors().stream()
-        .map(p -> ProfileTable.ProcessorInfo.of(p, invocationMs(p))).toList();
+        .map(p -> ProfileTable.ProcessorInfo.of(p, invocation.get(p.id()))).toList();
     return new ProfileTable(ProfileTable.SCHEMA, model.name(), inputBytes, outputBytes, procs, tableBlocks, cuts,
         links(platform));
+  }
+
+  private static boolean platformIsEmulated(Platform platform, String id) {
+    return platform.processor(id).emulated();
+  }
+
+  /**
+   * A real processor's fixed cost per invocation (session call, allocation of outputs), which every
+   * block's measured time includes once: the whole model is timed too, and the blocks' sum exceeds
+   * it by one invocation per extra block. Zero when the processor cannot run every block or the
+   * model is one block.
+   */
+  private static double measuredInvocationMs(Processor p, Model model, TensorMap sample, List<Map<String, Double>> msByBlock,
+      Options options) {
+    if (msByBlock.size() < 2 || !msByBlock.stream().allMatch(m -> m.containsKey(p.id()))) {
+      return 0;
+    }
+    double sum = msByBlock.stream().mapToDouble(m -> m.get(p.id())).sum();
+    Segment whole = model.whole();
+    if (!p.formats().contains(whole.format()) || p.firstUnsupportedOp(whole).isPresent()) {
+      return 0;
+    }
+    try (LoadedSegment loaded = p.load(whole)) {
+      double wholeMs = measure(loaded, select(sample, whole.inputs()), options).ms();
+      return Math.max(0, (sum - wholeMs) / (msByBlock.size() - 1));
+    }
   }
 
   private record Measured(double ms, TensorMap outputs) {}
