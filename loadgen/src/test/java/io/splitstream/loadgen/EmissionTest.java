@@ -49,25 +49,25 @@ class EmissionTest {
   }
 
   @Test
-  void liveClosesTheCursorOnceOnCompleteCancelAndError() {
+  void pacedClosesTheCursorOnceOnCompleteCancelAndError() {
     AtomicInteger closes = new AtomicInteger();
     // StepVerifier shuts its virtual scheduler down after each verification: one per scenario.
     VirtualTimeScheduler vts = VirtualTimeScheduler.create();
-    StepVerifier.withVirtualTime(() -> live(vts, 3, -1, closes), () -> vts, Long.MAX_VALUE)
+    StepVerifier.withVirtualTime(() -> paced(vts, 3, -1, closes), () -> vts, Long.MAX_VALUE)
         .thenAwait(Duration.ofMillis(20))
         .expectNextCount(3)
         .verifyComplete();
     assertThat(closes).hasValue(1);
 
     VirtualTimeScheduler vts2 = VirtualTimeScheduler.create();
-    StepVerifier.withVirtualTime(() -> live(vts2, 100, -1, closes).take(2), () -> vts2, Long.MAX_VALUE)
+    StepVerifier.withVirtualTime(() -> paced(vts2, 100, -1, closes).take(2), () -> vts2, Long.MAX_VALUE)
         .thenAwait(Duration.ofMillis(10))
         .expectNextCount(2)
         .verifyComplete();
     assertThat(closes).hasValue(2);
 
     VirtualTimeScheduler vts3 = VirtualTimeScheduler.create();
-    StepVerifier.withVirtualTime(() -> live(vts3, 100, 2, closes), () -> vts3, Long.MAX_VALUE)
+    StepVerifier.withVirtualTime(() -> paced(vts3, 100, 2, closes), () -> vts3, Long.MAX_VALUE)
         .thenAwait(Duration.ofMillis(10))
         .expectNextCount(2)
         .verifyErrorMessage("broken at 2");
@@ -101,13 +101,13 @@ class EmissionTest {
 
   @Test
   void openFailureIsTheStreamsError() {
-    StepVerifier.create(Emission.live("s", Schedulers.immediate(), Optional.empty(), () -> {
+    StepVerifier.create(Emission.paced("s", Schedulers.immediate(), Optional.empty(), () -> {
       throw new SplitstreamException("no such thing");
     })).verifyErrorMessage("no such thing");
   }
 
-  private static Flux<Frame> live(VirtualTimeScheduler vts, int items, int failAt, AtomicInteger closes) {
-    return Emission.live("s", vts, Optional.empty(), () -> new Counting(items, failAt, closes));
+  private static Flux<Frame> paced(VirtualTimeScheduler vts, int items, int failAt, AtomicInteger closes) {
+    return Emission.paced("s", vts, Optional.empty(), () -> new Counting(items, failAt, closes));
   }
 
   private static Flux<Frame> onDemand(int items, int failAt, AtomicInteger closes, Optional<Duration> d) {
