@@ -222,7 +222,8 @@ public final class Pipeline implements AutoCloseable {
       StageVisit visit = new StageVisit(s.index(), r.processor().id(), w.enqueuedNanos(), w.startedNanos(), ended,
           e.hostNanos(), e.emulated());
       stats.record(r.processor().id(), visit);
-      return frame.after(visit, last ? e.outputs() : carry(frame.tensors(), e.outputs(), s.index()));
+      // a segment's outputs are exactly what crosses the next cut (pass-through tensors included)
+      return frame.after(visit, e.outputs());
     });
   }
 
@@ -258,22 +259,6 @@ public final class Pipeline implements AutoCloseable {
     }
     String id = frame.trace().get(frame.trace().size() - 1).processorId();
     return platform.processor(id);
-  }
-
-  /**
-   * The tensors later stages still need: this stage's outputs, plus any of the frame's tensors a
-   * later segment reads that this segment did not consume and re-emit.
-   */
-  private TensorMap carry(TensorMap before, TensorMap outputs, int stage) {
-    Map<String, Tensor> next = new LinkedHashMap<>(outputs.asMap());
-    for (int later = stage + 1; later < stages.size(); later++) {
-      for (TensorSpec in : stages.get(later).segment().inputs()) {
-        if (!next.containsKey(in.name()) && before.contains(in.name())) {
-          next.put(in.name(), before.get(in.name()));
-        }
-      }
-    }
-    return TensorMap.of(next);
   }
 
   private static TensorMap select(TensorMap all, List<TensorSpec> wanted, String segment) {

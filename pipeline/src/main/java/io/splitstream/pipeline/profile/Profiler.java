@@ -168,7 +168,8 @@ public final class Profiler {
     for (int k = 0; k < blocks.size(); k++) {
       Segment seg = blocks.get(k);
       Map<String, Double> ms = new LinkedHashMap<>();
-      msByBlock.get(k).forEach((id, t) -> ms.put(id, Math.max(0, t - (platformIsEmulated(platform, id) ? 0 : invocation.get(id)))));
+      // the invocation cost is paid once per stage: keep it out of each block so blocks add up
+      msByBlock.get(k).forEach((id, t) -> ms.put(id, Math.max(0, t - invocation.get(id))));
       tableBlocks.add(new ProfileTable.Block(k, seg.firstNode(), seg.endNode(), seg.cost().flopsByClass(),
           seg.cost().flops(), new ArrayList<>(new TreeSet<>(seg.opTypes())), ms));
     }
@@ -176,10 +177,6 @@ public final class Profiler {
         .map(p -> ProfileTable.ProcessorInfo.of(p, invocation.get(p.id()))).toList();
     return new ProfileTable(ProfileTable.SCHEMA, model.name(), inputBytes, outputBytes, procs, tableBlocks, cuts,
         links(platform));
-  }
-
-  private static boolean platformIsEmulated(Platform platform, String id) {
-    return platform.processor(id).emulated();
   }
 
   /**
@@ -209,9 +206,7 @@ public final class Profiler {
   private static Measured measure(LoadedSegment loaded, TensorMap inputs, Options o) {
     Execution first = loaded.run(inputs);
     if (loaded.processor().emulated()) {
-      // the invocation cost is paid once per stage: keep it out of the block so blocks add up
-      double ms = loaded.expectedServiceTime().toNanos() / 1e6 - invocationMs(loaded.processor());
-      return new Measured(Math.max(0, ms), first.outputs());
+      return new Measured(loaded.expectedServiceTime().toNanos() / 1e6, first.outputs());
     }
     for (int i = 0; i < o.warmup(); i++) {
       loaded.run(inputs);
