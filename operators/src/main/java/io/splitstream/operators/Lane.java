@@ -38,7 +38,7 @@ import reactor.util.context.Context;
  * <p><b>Cancellation.</b> Cancelling a queued submission removes it without calling its supplier.
  * Cancelling a running one cancels the job's {@code Mono} and frees the lane at once for the next
  * job; a blocking call already running finishes on its own thread (the lane cannot wait for it, as
- * cancellation has no completion signal), so keep such calls short or uninterruptible work small.
+ * cancellation has no completion signal), so it may briefly overlap the next job.
  *
  * <p><b>Threads.</b> Any thread may submit. The next job's supplier is called, and its {@code Mono}
  * subscribed, on the thread that frees the lane (the one on which the previous job terminated or
