@@ -37,9 +37,12 @@ import reactor.core.scheduler.Scheduler;
  * to {@code onShed}. A stage whose work is still running when cancelled may finish later; its
  * result is dropped and its settlement ignored, so the ledger stays balanced with no double count.
  *
- * <p><b>Errors</b> from the source are passed on after the buffered items. Threads: items flow on
- * the source's thread (or the requester's when buffered); the clock is only read, never used to
- * schedule.
+ * <p><b>Errors</b> from the source are passed on after every admitted item, buffered ones
+ * included, has been delivered downstream; nothing admitted is dropped on an error, so once the
+ * stages have passed the error on too, the ledger has nothing in flight.
+ *
+ * <p><b>Threads:</b> items flow on the source's thread (or the requester's when buffered); the
+ * clock is only read, never used to schedule.
  */
 public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   /** The reason for items settled because the subscriber cancelled. */
@@ -164,6 +167,8 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
 
   private Flux<Outcome<T>> buffer(
       Flux<Outcome<T>> admitted, BufferOverflowStrategy strategy, String reason, AtomicLong mine) {
+    // With an overflow callback, Reactor's strategy buffer delays a source error until the buffer
+    // is empty: every buffered item is still delivered (and settled downstream) before the error.
     return admitted.onBackpressureBuffer(capacity, dropped -> {
       count(mine, -1);
       shedHere(dropped, reason);
