@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import java.util.function.UnaryOperator;
+import reactor.core.Exceptions;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -37,9 +39,12 @@ import reactor.core.scheduler.Scheduler;
  * to {@code onShed}. A stage whose work is still running when cancelled may finish later; its
  * result is dropped and its settlement ignored, so the ledger stays balanced with no double count.
  *
- * <p><b>Errors</b> from the source are passed on after the buffered items. Threads: items flow on
- * the source's thread (or the requester's when buffered); the clock is only read, never used to
- * schedule.
+ * <p><b>Errors</b> from the source are passed on after every admitted item, buffered ones
+ * included, has been delivered downstream; nothing admitted is dropped on an error, so once the
+ * stages have passed the error on too, the ledger has nothing in flight.
+ *
+ * <p><b>Threads:</b> items flow on the source's thread (or the requester's when buffered); the
+ * clock is only read, never used to schedule.
  */
 public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   /** The reason for items settled because the subscriber cancelled. */
@@ -51,6 +56,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   private final ToLongFunction<? super T> captureNanos;
   private final Scheduler clock;
   private final BiConsumer<? super T, String> onShed;
+  private final UnaryOperator<T> onAdmit;
   private final Sinks.Empty<Void> stop = Sinks.empty();
   private final AtomicLong queued = new AtomicLong();
 
@@ -60,7 +66,8 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
       Ledger ledger,
       ToLongFunction<? super T> captureNanos,
       Scheduler clock,
-      BiConsumer<? super T, String> onShed) {
+      BiConsumer<? super T, String> onShed,
+      UnaryOperator<T> onAdmit) {
     if (capacity < 1) {
       throw new IllegalArgumentException(
           "admission capacity " + capacity + " is not positive: give at least 1");
@@ -71,6 +78,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     this.captureNanos = Objects.requireNonNull(captureNanos, "captureNanos");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.onShed = Objects.requireNonNull(onShed, "onShed");
+    this.onAdmit = Objects.requireNonNull(onAdmit, "onAdmit");
   }
 
   /**
@@ -90,7 +98,26 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
       ToLongFunction<? super T> captureNanos,
       Scheduler clock,
       BiConsumer<? super T, String> onShed) {
-    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed);
+    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed, UnaryOperator.identity());
+  }
+
+  /**
+   * A new admission point like this one whose items are stamped by {@code onAdmit} as they are
+   * admitted: exactly when an item is counted in the ledger, on the source's thread, in source
+   * order and before any buffering or shedding, so what it stamps (e.g. {@code
+   * epochSwitch.current().number()} for {@link EpochSwitch#routedBy}) is the state at admission.
+   * The stamped item is what flows downstream and what {@code onShed} is given. After an earlier
+   * {@code tagging}, the stamps apply in order. The new point has its own {@link #drain()} and
+   * {@link #queued()}.
+   *
+   * <p>{@code onAdmit} must not throw or return null; if it does, that item is counted as failed
+   * and the flow ends with the exception after the items admitted before it.
+   */
+  public Admission<T> tagging(UnaryOperator<T> onAdmit) {
+    Objects.requireNonNull(onAdmit, "onAdmit");
+    UnaryOperator<T> before = this.onAdmit;
+    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed,
+        item -> onAdmit.apply(before.apply(item)));
   }
 
   /** The policy this admission point applies. */
@@ -155,8 +182,16 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     queued.addAndGet(delta);
   }
 
-  private Outcome<T> admitOne(T item, Map<Ledger.Ticket, T> open) {
+  private Outcome<T> admitOne(T offered, Map<Ledger.Ticket, T> open) {
     Ledger.Ticket ticket = ledger.admit();
+    T item;
+    try {
+      item = Objects.requireNonNull(onAdmit.apply(offered), "admission tagger returned null");
+    } catch (Throwable e) {
+      Exceptions.throwIfJvmFatal(e);
+      ticket.fail(e);
+      throw Exceptions.propagate(e);
+    }
     open.put(ticket, item);
     ticket.onLeave(() -> open.remove(ticket));
     return new Outcome.Ok<>(item, ticket, clock.now(TimeUnit.NANOSECONDS));
@@ -164,6 +199,8 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
 
   private Flux<Outcome<T>> buffer(
       Flux<Outcome<T>> admitted, BufferOverflowStrategy strategy, String reason, AtomicLong mine) {
+    // With an overflow callback, Reactor's strategy buffer delays a source error until the buffer
+    // is empty: every buffered item is still delivered (and settled downstream) before the error.
     return admitted.onBackpressureBuffer(capacity, dropped -> {
       count(mine, -1);
       shedHere(dropped, reason);

@@ -10,11 +10,18 @@ import reactor.core.scheduler.Schedulers;
  * downstream demand (replenishing as downstream takes them), so an upstream stage can work ahead
  * of a slower one without memory growing under a burst.
  *
- * <p>Demand: upstream sees requests of at most {@code capacity} outstanding items. Order is kept.
- * Threads: no thread hop; items are delivered on the thread that produced them or the one that
- * requested them. Errors and completion are delivered after the queued items. Cancellation clears
- * the queue (queued items are discarded through Reactor's discard hook; a ledger sweep at admission
- * accounts for them).
+ * <p><b>Order</b> is kept. <b>Demand:</b> upstream sees requests of at most {@code capacity}
+ * outstanding items, replenished as downstream takes them.
+ *
+ * <p><b>Errors</b> and completion from upstream are delivered after every queued item has been
+ * taken by downstream, so an error never strands an item that was handed over (the error waits for
+ * downstream demand like the items before it).
+ *
+ * <p><b>Cancellation</b> clears the queue (queued items are discarded through Reactor's discard
+ * hook; the admission point's cancellation sweep settles them in the ledger).
+ *
+ * <p><b>Threads:</b> no thread hop; items are delivered on the thread that produced them or the one
+ * that requested them.
  *
  * <p>{@link #depth()} is the number of items queued now (summed over all subscriptions), for a
  * queue-depth gauge.
@@ -56,7 +63,9 @@ public final class HandOff<T> implements Function<Flux<T>, Flux<T>> {
             depth.incrementAndGet();
           })
           // publishOn on the immediate scheduler is a plain prefetching queue without a thread hop.
-          .publishOn(Schedulers.immediate(), false, capacity)
+          // delayError: an upstream error waits behind the queued items, which would otherwise be
+          // dropped unsettled (no cancel reaches the admission point on an error).
+          .publishOn(Schedulers.immediate(), true, capacity)
           .doOnNext(t -> {
             mine.decrementAndGet();
             depth.decrementAndGet();

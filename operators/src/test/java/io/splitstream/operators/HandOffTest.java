@@ -44,6 +44,23 @@ class HandOffTest {
   }
 
   @Test
+  void anUpstreamErrorComesAfterTheQueuedItems() {
+    HandOff<Integer> handOff = HandOff.bounded(8);
+    IllegalStateException boom = new IllegalStateException("upstream failed");
+    Flux<Integer> failing = Flux.range(0, 8).concatWith(Flux.error(boom));
+
+    StepVerifier.create(failing.transform(handOff), 0)
+        .then(() -> assertThat(handOff.depth()).as("all eight queued, error arrived behind them").isEqualTo(8))
+        .thenRequest(3)
+        .expectNext(0, 1, 2)
+        .thenRequest(5)
+        .expectNext(3, 4, 5, 6, 7)
+        .expectErrorMatches(e -> e == boom)
+        .verify();
+    assertThat(handOff.depth()).isZero();
+  }
+
+  @Test
   void rejectsANonPositiveCapacity() {
     assertThatThrownBy(() -> HandOff.bounded(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("capacity 0");
