@@ -26,7 +26,7 @@ class BuiltInScenariosTest {
       Scenario s = Scenario.load(name);
       assertThat(s.name()).isEqualTo(name);
       assertThat(s.origin()).isEqualTo("built-in '" + name + "'");
-      assertThat(s.description()).as(name + " cites the study").get().asString().contains("Liu et al., AdaAIoTSys'24");
+      assertThat(s.description()).as(name + " cites the study").get().asString().contains("Liu et al., AdaAIoTSys'24").doesNotContain("\n");
       assertThat(s.runDuration()).as(name).isPresent();
       assertThat(s.warnings()).as(name + ": every event falls within its duration").isEmpty();
       s.validate(SOC, true);
