@@ -80,18 +80,23 @@ public record Scenario(String origin, String name, Optional<String> description,
 
   /**
    * The scenario {@code fileOrName} names: an existing {@code .yaml}, {@code .yml} or {@code .json}
-   * file, else a built-in scenario of that name.
+   * file, else a built-in scenario of that name (a built-in name wins over a file of that name
+   * without one of those extensions).
    *
    * @throws SplitstreamException when it is neither (listing the built-in names), when the file has
    *     another extension or cannot be read, or for anything {@link #parse} refuses
    */
   public static Scenario load(String fileOrName) {
     Path file = Path.of(fileOrName);
-    if (Files.isRegularFile(file)) {
+    boolean isFile = Files.isRegularFile(file);
+    if (isFile && syntaxOf(file).isPresent()) {
       return read(file);
     }
     if (builtInNames().contains(fileOrName)) {
       return builtIn(fileOrName);
+    }
+    if (isFile) {
+      return read(file);
     }
     throw new SplitstreamException("scenario '" + fileOrName + "': no such file and no built-in scenario of that name;"
         + " give a .yaml, .yml or .json file, or one of " + String.join(", ", builtInNames()));
@@ -105,15 +110,8 @@ public record Scenario(String origin, String name, Optional<String> description,
    */
   public static Scenario read(Path file) {
     String fileName = file.getFileName().toString();
-    String lower = fileName.toLowerCase(Locale.ROOT);
-    Syntax syntax;
-    if (lower.endsWith(".json")) {
-      syntax = Syntax.JSON;
-    } else if (lower.endsWith(".yaml") || lower.endsWith(".yml")) {
-      syntax = Syntax.YAML;
-    } else {
-      throw new SplitstreamException("scenario " + file + ": unknown file type; name it .yaml, .yml or .json");
-    }
+    Syntax syntax = syntaxOf(file).orElseThrow(() ->
+        new SplitstreamException("scenario " + file + ": unknown file type; name it .yaml, .yml or .json"));
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -225,6 +223,14 @@ public record Scenario(String origin, String name, Optional<String> description,
             + ") is not before the scenario's duration " + ScenarioText.format(d)
             + ", so a run of that duration does not reach it")));
     return out;
+  }
+
+  private static Optional<Syntax> syntaxOf(Path file) {
+    String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".json")) {
+      return Optional.of(Syntax.JSON);
+    }
+    return lower.endsWith(".yaml") || lower.endsWith(".yml") ? Optional.of(Syntax.YAML) : Optional.empty();
   }
 
   private static InputStream resource(String path) throws IOException {

@@ -230,6 +230,16 @@ class ScenarioTest {
   }
 
   @Test
+  void aFileNamedLikeABuiltInIsReadByPathAndOnlyWithAScenarioExtension(@TempDir Path dir) throws IOException {
+    Path stray = Files.writeString(dir.resolve("step"), "not a scenario");
+    Path named = Files.writeString(dir.resolve("step.yaml"), "events: [{at: 2s, rate: 5}]");
+    assertThat(Scenario.load("step").origin()).isEqualTo("built-in 'step'");
+    assertThat(Scenario.load(named.toString()).origin()).isEqualTo(named.toString());
+    assertThatThrownBy(() -> Scenario.load(stray.toString())).isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("unknown file type");
+  }
+
+  @Test
   void loadOfNeitherFileNorBuiltInListsTheBuiltIns(@TempDir Path dir) {
     String missing = dir.resolve("nope.yaml").toString();
     assertThatThrownBy(() -> Scenario.load(missing)).isInstanceOf(SplitstreamException.class)
