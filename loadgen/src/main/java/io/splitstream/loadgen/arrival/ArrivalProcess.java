@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * When frames arrive: a point process on a time line that starts at 0, given as the gaps between
@@ -15,6 +16,11 @@ import java.util.SplittableRandom;
  * <p>Implementations are immutable values; {@link #gaps()} starts a fresh, independent sequence each
  * time, and two sequences of the same process (same seed) are identical, so a run can be repeated
  * exactly. A {@link Gaps} is stateful and must be used by one thread at a time.
+ *
+ * <p>The base {@link #rate()} can also be varied while a sequence runs ({@link #gaps(DoubleSupplier)}):
+ * each gap is drawn at the base rate in force when it is drawn, so a change applies from the next
+ * arrival on and every arrival already drawn keeps its time. A constant or Poisson process then runs
+ * at the new rate; a burst process keeps its factor, period and duty around the new base rate.
  *
  * <p>Spec strings (see {@link #parse(String, long)}):
  * <ul>
@@ -30,8 +36,22 @@ public sealed interface ArrivalProcess {
   /** The valid kinds, as written in a spec. */
   List<String> KINDS = List.of("constant", "poisson", "burst");
 
-  /** A fresh sequence of gaps, starting after the arrival at time 0. */
-  Gaps gaps();
+  /** A fresh sequence of gaps, starting after the arrival at time 0, at the fixed {@link #rate()}. */
+  default Gaps gaps() {
+    return gaps(this::rate);
+  }
+
+  /**
+   * A fresh sequence of gaps like {@link #gaps()}, but at the base rate {@code baseRate} gives when
+   * each gap is drawn (read once per gap, on the thread calling {@link Gaps#nextNanos()}). With a
+   * supplier that always returns {@link #rate()} the sequence equals {@link #gaps()}'s.
+   *
+   * @param baseRate arrivals per second, finite and above 0 (for a burst: the rate outside bursts)
+   */
+  Gaps gaps(DoubleSupplier baseRate);
+
+  /** The base rate of the spec: a constant or Poisson process's rate, a burst process's rate outside bursts. */
+  double rate();
 
   /** Long-run arrivals per second. */
   double meanRate();
@@ -52,13 +72,24 @@ public sealed interface ArrivalProcess {
     }
 
     @Override
-    public Gaps gaps() {
+    public Gaps gaps(DoubleSupplier baseRate) {
       return new RoundedGaps() {
+        // Arrival n after the last rate change is at anchor + n / r: absolute, so no drift.
+        private double anchor;
+        private double r = Double.NaN;
         private long n;
 
         @Override
         double nextArrivalSeconds() {
-          return ++n / rate;
+          double next = baseRate.getAsDouble();
+          if (next != r) {
+            if (n > 0) {
+              anchor += n / r;
+            }
+            r = next;
+            n = 0;
+          }
+          return anchor + ++n / r;
         }
       };
     }
@@ -81,14 +112,14 @@ public sealed interface ArrivalProcess {
     }
 
     @Override
-    public Gaps gaps() {
+    public Gaps gaps(DoubleSupplier baseRate) {
       SplittableRandom random = new SplittableRandom(seed);
       return new RoundedGaps() {
         private double t;
 
         @Override
         double nextArrivalSeconds() {
-          t += exponential(random) / rate;
+          t += exponential(random) / baseRate.getAsDouble();
           return t;
         }
       };
@@ -130,7 +161,7 @@ public sealed interface ArrivalProcess {
     }
 
     @Override
-    public Gaps gaps() {
+    public Gaps gaps(DoubleSupplier baseRate) {
       SplittableRandom random = new SplittableRandom(seed);
       double p = period.toNanos() / 1e9;
       double on = duty * p;
@@ -139,13 +170,14 @@ public sealed interface ArrivalProcess {
 
         @Override
         double nextArrivalSeconds() {
+          double base = baseRate.getAsDouble();
           // Spend one unit-rate exponential "budget" across piecewise-constant rate segments.
           double budget = exponential(random);
           while (true) {
             double start = Math.floor(t / p) * p;
             double phase = t - start;
             double segmentEnd = phase < on ? start + on : start + p;
-            double r = phase < on ? rate * factor : rate;
+            double r = phase < on ? base * factor : base;
             double cost = (segmentEnd - t) * r;
             if (budget <= cost) {
               t += budget / r;

@@ -13,6 +13,7 @@ import io.splitstream.loadgen.image.PixelNormalization;
 import io.splitstream.loadgen.image.RgbImage;
 import io.splitstream.pipeline.frame.Frame;
 import io.splitstream.pipeline.source.FrameSource;
+import io.splitstream.pipeline.source.RateControl;
 import io.splitstream.pipeline.source.SourceContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -40,6 +41,13 @@ import reactor.core.publisher.Flux;
  * subscription), timed and stamped by the context's scheduler. Unpaced: not live, a frame per request.
  * Either way the stream completes after {@link SourceContext#duration()} if set, and never otherwise.
  * Each subscription starts the arrival sequence afresh.
+ *
+ * <p>Rate: a paced source has a {@link #rateControl()} that sets the process's base rate (constant,
+ * Poisson: the rate; burst: the rate outside bursts, keeping factor, period and duty) while it runs,
+ * from any thread. The change applies to each arrival drawn after it, on the context's clock; arrivals
+ * already drawn keep their times (the emission runs at most two arrivals ahead of the last frame out,
+ * so a change shows within two of the old gaps). It is shared by every subscription and lasts until
+ * the next change. An unpaced source has no arrival rate and no rate control.
  */
 public final class SyntheticSource implements FrameSource {
   /** What a dynamic non-batch dimension becomes. */
@@ -52,6 +60,7 @@ public final class SyntheticSource implements FrameSource {
   private final TensorSpec input;
   private final long[] shape;
   private final AtomicReferenceArray<Tensor> pool = new AtomicReferenceArray<>(POOL_SIZE);
+  private final Rate rate;
 
   /** A source that emits frames for {@code context.input()} at the times {@code arrivals} gives. */
   public SyntheticSource(ArrivalProcess arrivals, SourceContext context) {
@@ -59,6 +68,7 @@ public final class SyntheticSource implements FrameSource {
     this.context = context;
     this.input = context.input();
     this.shape = resolvedShape(input.shape());
+    this.rate = new Rate(arrivals.rate());
   }
 
   /** The input shape with dynamic dimensions resolved as the class documentation says. */
@@ -87,6 +97,11 @@ public final class SyntheticSource implements FrameSource {
   @Override
   public boolean live() {
     return context.paced();
+  }
+
+  @Override
+  public Optional<RateControl> rateControl() {
+    return context.paced() ? Optional.of(rate) : Optional.empty();
   }
 
   /** The tensor that frame {@code seq} carries. */
@@ -143,9 +158,31 @@ public final class SyntheticSource implements FrameSource {
     return (short) (((e + 5) << 10) | ((k - (1 << e)) << (10 - e)));
   }
 
+  /** The base rate in force, read by every cursor at each arrival it draws. */
+  private static final class Rate implements RateControl {
+    private volatile double framesPerSecond;
+
+    Rate(double framesPerSecond) {
+      this.framesPerSecond = framesPerSecond;
+    }
+
+    @Override
+    public double rate() {
+      return framesPerSecond;
+    }
+
+    @Override
+    public void setRate(double framesPerSecond) {
+      if (!(framesPerSecond > 0) || Double.isInfinite(framesPerSecond)) {
+        throw new IllegalArgumentException("rate must be a finite number of frames/s above 0, got " + framesPerSecond);
+      }
+      this.framesPerSecond = framesPerSecond;
+    }
+  }
+
   /** One subscription's walk along the arrival sequence. */
   private final class Cursor implements FrameCursor {
-    private final ArrivalProcess.Gaps gaps = arrivals.gaps();
+    private final ArrivalProcess.Gaps gaps = arrivals.gaps(rate::rate);
     private long seq = -1;
     private long dueNanos;
 

@@ -23,6 +23,62 @@ class ArrivalProcessTest {
   }
 
   @Test
+  void constantGapsFollowARateChangeFromTheNextGapOnWithoutDrift() {
+    double[] rate = {100};
+    ArrivalProcess.Gaps gaps = new ArrivalProcess.Constant(100).gaps(() -> rate[0]);
+    long t = 0;
+    for (int i = 0; i < 100; i++) {
+      t += gaps.nextNanos();
+    }
+    assertThat(t).isEqualTo(1_000_000_000L);
+    rate[0] = 300;
+    for (int i = 0; i < 3000; i++) {
+      long g = gaps.nextNanos();
+      assertThat(g).isBetween(3_333_333L, 3_333_334L);
+      t += g;
+    }
+    assertThat(t).as("anchored at the change: 3000 gaps of 1/300 s add up exactly").isEqualTo(11_000_000_000L);
+  }
+
+  @Test
+  void aFixedSupplierGivesTheSameGapsAsTheFixedRate() {
+    for (ArrivalProcess p : new ArrivalProcess[] {new ArrivalProcess.Constant(30), new ArrivalProcess.Poisson(30, 7),
+        new ArrivalProcess.Burst(30, 10, Duration.ofSeconds(2), 0.25, 7)}) {
+      ArrivalProcess.Gaps fixed = p.gaps();
+      ArrivalProcess.Gaps supplied = p.gaps(() -> 30);
+      for (int i = 0; i < 500; i++) {
+        assertThat(supplied.nextNanos()).as(p.spec()).isEqualTo(fixed.nextNanos());
+      }
+    }
+  }
+
+  @Test
+  void burstKeepsFactorAndDutyAroundANewBaseRate() {
+    double[] rate = {30};
+    ArrivalProcess.Burst burst = new ArrivalProcess.Burst(30, 10, Duration.ofSeconds(20), 0.25, 7);
+    ArrivalProcess.Gaps gaps = burst.gaps(() -> rate[0]);
+    double t = 0;
+    while (t < 2000) {
+      t += gaps.nextNanos() / 1e9;
+    }
+    rate[0] = 60;
+    int inBurst = 0;
+    int outside = 0;
+    double start = t;
+    while (t < start + 2000) {
+      t += gaps.nextNanos() / 1e9;
+      if (burst.rateAt(t) > 30) {
+        inBurst++;
+      } else {
+        outside++;
+      }
+    }
+    // 2000 s: 500 s in bursts at 60*10 /s, 1500 s outside at 60 /s
+    assertThat(inBurst / 500.0).isCloseTo(600, offset(15.0));
+    assertThat(outside / 1500.0).isCloseTo(60, offset(2.0));
+  }
+
+  @Test
   void poissonMeanRateAndVariabilityMatchTheRate() {
     ArrivalProcess.Gaps gaps = new ArrivalProcess.Poisson(30, 7).gaps();
     int n = 200_000;

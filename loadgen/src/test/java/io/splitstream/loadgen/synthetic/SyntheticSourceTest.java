@@ -9,7 +9,9 @@ import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.loadgen.Contexts;
 import io.splitstream.loadgen.arrival.ArrivalProcess;
+import io.splitstream.operators.time.SimulatedTime;
 import io.splitstream.pipeline.frame.Frame;
+import io.splitstream.pipeline.source.RateControl;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +79,65 @@ class SyntheticSourceTest {
     assertThat(seen).extracting(Frame::captureNanos).containsExactly(
         450_000_000L, 450_000_000L, 450_000_000L, 450_000_000L, 450_000_000L, 500_000_000L, 600_000_000L);
     assertThat(seen).extracting(Frame::seq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+  }
+
+  @Test
+  void setRateChangesAConstantRateFromTheNextArrivalOn() {
+    SimulatedTime clock = new SimulatedTime();
+    SyntheticSource source = new SyntheticSource(new ArrivalProcess.Constant(100),
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 8, 8), clock, Duration.ofSeconds(3)));
+    RateControl control = source.rateControl().orElseThrow();
+    List<Long> times = new ArrayList<>();
+    source.frames().subscribe(f -> times.add(f.captureNanos()));
+    clock.runFor(Duration.ofSeconds(1));
+    assertThat(control.rate()).isEqualTo(100);
+    control.setRate(300);
+    assertThat(control.rate()).isEqualTo(300);
+    clock.run();
+    assertThat(arrivalsIn(times, 0, 1)).isEqualTo(100);
+    // at the change (t = 1 s) the arrivals at 1.00 s (out), 1.01 s and 1.02 s were already drawn
+    assertThat(times.stream().filter(t -> t >= 1_000_000_000L && t <= 1_020_000_000L))
+        .containsExactly(1_000_000_000L, 1_010_000_000L, 1_020_000_000L);
+    long after = times.indexOf(1_020_000_000L);
+    for (int i = (int) after + 1; i < times.size(); i++) {
+      assertThat(times.get(i) - times.get(i - 1)).isBetween(3_333_333L, 3_333_334L);
+    }
+    // 1.00, 1.01, 1.02, then 1.02 + k/300 s for k = 1..293 (k = 294 is at 2.00 s)
+    assertThat(arrivalsIn(times, 1, 2)).isEqualTo(3 + 293);
+    assertThat(arrivalsIn(times, 2, 3)).isEqualTo(300);
+  }
+
+  @Test
+  void setRateChangesAPoissonRate() {
+    SimulatedTime clock = new SimulatedTime();
+    SyntheticSource source = new SyntheticSource(new ArrivalProcess.Poisson(100, 7),
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 8, 8), clock, Duration.ofSeconds(40)));
+    List<Long> times = new ArrayList<>();
+    source.frames().subscribe(f -> times.add(f.captureNanos()));
+    clock.runFor(Duration.ofSeconds(20));
+    source.rateControl().orElseThrow().setRate(300);
+    clock.run();
+    // counts of a Poisson process: mean 2000 and 6000, standard deviation about 45 and 77
+    assertThat(arrivalsIn(times, 0, 20)).isBetween(1800, 2200);
+    assertThat(arrivalsIn(times, 20, 40)).isBetween(5650, 6350);
+  }
+
+  @Test
+  void rateControlRefusesNonPositiveRatesAndUnpacedSourcesHaveNone() {
+    SyntheticSource paced = new SyntheticSource(new ArrivalProcess.Constant(10),
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 8, 8), new SimulatedTime(), null));
+    RateControl control = paced.rateControl().orElseThrow();
+    assertThatThrownBy(() -> control.setRate(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> control.setRate(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> control.setRate(Double.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(control.rate()).isEqualTo(10);
+    SyntheticSource unpaced = new SyntheticSource(new ArrivalProcess.Constant(10),
+        Contexts.unpaced(spec(ElementType.FLOAT32, 1, 3, 8, 8), new SimulatedTime()));
+    assertThat(unpaced.rateControl()).isEmpty();
+  }
+
+  private static int arrivalsIn(List<Long> times, int fromSecond, int toSecond) {
+    return (int) times.stream().filter(t -> t >= fromSecond * 1_000_000_000L && t < toSecond * 1_000_000_000L).count();
   }
 
   @Test

@@ -21,4 +21,12 @@ public interface FrameSource {
 
   /** True when frames arrive whether or not the pipeline keeps up (camera, network, arrivals). */
   boolean live();
+
+  /**
+   * The knob for this source's arrival rate, when it has one (a paced synthetic source does; a file
+   * replay or the network does not). A scenario's rate events go through it.
+   */
+  default java.util.Optional<RateControl> rateControl() {
+    return java.util.Optional.empty();
+  }
 }
