@@ -13,6 +13,7 @@ import io.splitstream.devices.processor.LoadedSegment;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
 import io.splitstream.devices.processor.ProcessorOfflineException;
+import io.splitstream.devices.processor.RunGuard;
 import io.splitstream.devices.processor.UnsupportedOpException;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
@@ -44,9 +45,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>With {@code computeOutputs=false} nothing is computed: runs return zero tensors of the
  * segment's declared output shapes, for long simulations where only timing matters (a segment
- * whose output shapes are dynamic is computed once per input shape to learn them). Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
- * closes the segments still loaded on it (a later {@code run} on them throws
- * {@link IllegalStateException}).
+ * whose output shapes are dynamic is computed once per input shape to learn them).
+ *
+ * <p>Threads: thread-safe. A loaded segment may be run from several threads (a TFLite host
+ * interpreter serialises them) and closed from any thread at any time: close waits for the runs
+ * in flight, frees the host compute once however many threads close, and a run that starts after
+ * it throws {@link IllegalStateException}. Closing the processor closes the segments still loaded
+ * on it.
  */
 public final class EmulatedProcessor implements Processor {
   private final SocProfile soc;
@@ -248,12 +253,13 @@ public final class EmulatedProcessor implements Processor {
     private final Segment segment;
     private final HostCompute host;
     private final Duration loadTime;
-    private volatile boolean closed;
+    private final RunGuard guard;
 
     Loaded(Segment segment, HostCompute host, Duration loadTime) {
       this.segment = segment;
       this.host = host;
       this.loadTime = loadTime;
+      this.guard = new RunGuard("segment " + segment.label() + " on '" + id() + "'");
     }
 
     @Override
@@ -276,14 +282,13 @@ public final class EmulatedProcessor implements Processor {
       if (!availability.online()) {
         throw new ProcessorOfflineException(id());
       }
-      if (closed) {
-        throw new IllegalStateException("segment " + segment.label() + " on '" + id() + "' is closed");
-      }
-      long service = serviceNanos(segment);
-      long start = System.nanoTime();
-      TensorMap out = host.run().apply(inputs);
-      long hostNanos = Math.max(1, System.nanoTime() - start);
-      return new Execution(out, hostNanos, service, true);
+      return guard.run(() -> {
+        long service = serviceNanos(segment);
+        long start = System.nanoTime();
+        TensorMap out = host.run().apply(inputs);
+        long hostNanos = Math.max(1, System.nanoTime() - start);
+        return new Execution(out, hostNanos, service, true);
+      });
     }
 
     @Override
@@ -293,11 +298,10 @@ public final class EmulatedProcessor implements Processor {
 
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
+      guard.close(() -> {
         host.close().run();
         open.remove(this);
-      }
+      });
     }
   }
 }
