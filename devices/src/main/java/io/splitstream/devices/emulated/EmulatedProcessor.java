@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,7 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / speedFactor</pre>
  *
  * <p>where {@code speedFactor} is {@link Availability#speedFactor()} (share × throttle) at the time
- * of the run. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
+ * of the run. With {@link #setNoise} each run's service time is then multiplied by a seeded
+ * uniform factor in {@code [1 - fraction, 1 + fraction]}; {@link LoadedSegment#expectedServiceTime()}
+ * and {@link #serviceTime} stay noiseless. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
  * always true. An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
  * {@link ProcessorOfflineException}. A segment holding one of the profile's unsupported ops is
  * refused with {@link UnsupportedOpException}, as is one the host runtime cannot compute.
@@ -61,6 +64,10 @@ public final class EmulatedProcessor implements Processor {
   private final Availability availability = new Availability();
   private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<String> loadedBefore = ConcurrentHashMap.newKeySet();
+  /** Guards {@link #noise} and {@link #noiseRandom}: draws from several runs are serialised. */
+  private final Object noiseLock = new Object();
+  private double noise;
+  private SplittableRandom noiseRandom;
 
   /**
    * @param soc the SoC profile
@@ -135,7 +142,44 @@ public final class EmulatedProcessor implements Processor {
   }
 
   private long serviceNanos(Segment segment) {
-    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost()) / availability.speedFactor()));
+    return serviceNanos(segment, 1);
+  }
+
+  private long serviceNanos(Segment segment, double noiseFactor) {
+    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost()) / availability.speedFactor()
+        * noiseFactor));
+  }
+
+  /**
+   * From now on each run's service time is multiplied by a factor drawn uniformly from
+   * {@code [1 - fraction, 1 + fraction]} by a {@link SplittableRandom} seeded with {@code seed}
+   * (draws are serialised, so one seed gives one sequence of factors in run order). Zero turns
+   * noise off. The expected service time stays the noiseless figure.
+   *
+   * @throws IllegalArgumentException when {@code fraction} is not in [0, 0.5]
+   */
+  public void setNoise(double fraction, long seed) {
+    if (!(fraction >= 0 && fraction <= 0.5)) {
+      throw new IllegalArgumentException("noise fraction of processor '" + id() + "' must be in [0, 0.5], got "
+          + fraction);
+    }
+    synchronized (noiseLock) {
+      noise = fraction;
+      noiseRandom = new SplittableRandom(seed);
+    }
+  }
+
+  /** The noise fraction set by {@link #setNoise}; 0 when off. */
+  public double noise() {
+    synchronized (noiseLock) {
+      return noise;
+    }
+  }
+
+  private double drawNoiseFactor() {
+    synchronized (noiseLock) {
+      return noise == 0 ? 1 : 1 - noise + 2 * noise * noiseRandom.nextDouble();
+    }
   }
 
   @Override
@@ -283,7 +327,7 @@ public final class EmulatedProcessor implements Processor {
         throw new ProcessorOfflineException(id());
       }
       return guard.run(() -> {
-        long service = serviceNanos(segment);
+        long service = serviceNanos(segment, drawNoiseFactor());
         long start = System.nanoTime();
         TensorMap out = host.run().apply(inputs);
         long hostNanos = Math.max(1, System.nanoTime() - start);

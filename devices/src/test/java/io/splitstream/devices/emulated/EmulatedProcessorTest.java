@@ -2,6 +2,7 @@ package io.splitstream.devices.emulated;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.OpClass;
@@ -16,6 +17,8 @@ import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.devices.tflite.TfliteModel;
 import io.splitstream.devices.tflite.TfliteReference;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LongSummaryStatistics;
 import org.junit.jupiter.api.Test;
 
 class EmulatedProcessorTest {
@@ -99,5 +102,56 @@ class EmulatedProcessorTest {
     // 850 us + 1 MB / 10 GB/s = 850 us + 100 us
     assertThat(links.transferNanos(cpu, gpu, 1_000_000)).isEqualTo(950_000);
     assertThat(links.transferNanos(gpu, cpu, 1_000_000)).isEqualTo(950_000);
+  }
+
+  private static long[] serviceTimes(EmulatedProcessor p, Segment s, int runs) {
+    TensorMap in = ProcessorContract.randomInputs(s, 1);
+    long[] out = new long[runs];
+    try (LoadedSegment l = p.load(s)) {
+      for (int i = 0; i < runs; i++) {
+        out[i] = l.run(in).serviceNanos();
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void noiseIsSeededBoundedAndCentredOnTheNoiselessTime() {
+    Segment s = TinyOnnx.convReluAdd();
+    EmulatedProcessor a = new EmulatedProcessor(pixel4, "cpu", 1, false);
+    long noiseless = a.serviceTime(s).toNanos();
+    assertThat(a.noise()).isZero();
+    assertThat(serviceTimes(a, s, 3)).containsOnly(noiseless);
+    a.setNoise(0.2, 42);
+    assertThat(a.noise()).isEqualTo(0.2);
+    long[] first = serviceTimes(a, s, 4000);
+    EmulatedProcessor b = new EmulatedProcessor(pixel4, "cpu", 1, false);
+    b.setNoise(0.2, 42);
+    assertThat(serviceTimes(b, s, 4000)).containsExactly(first);
+    b.setNoise(0.2, 43);
+    assertThat(serviceTimes(b, s, 4000)).isNotEqualTo(first);
+    LongSummaryStatistics stats = Arrays.stream(first).summaryStatistics();
+    assertThat(stats.getMin()).isGreaterThanOrEqualTo(Math.round(noiseless * 0.8) - 1)
+        .isLessThan(Math.round(noiseless * 0.81));
+    assertThat(stats.getMax()).isLessThanOrEqualTo(Math.round(noiseless * 1.2) + 1)
+        .isGreaterThan(Math.round(noiseless * 1.19));
+    // the uniform factor has sd 0.2/sqrt(3) = 0.115: the mean of 4000 has sd 0.0018, so 1% is over 5 sd
+    assertThat(stats.getAverage()).isCloseTo(noiseless, within(noiseless * 0.01));
+    try (LoadedSegment l = a.load(s)) {
+      assertThat(l.expectedServiceTime().toNanos()).isEqualTo(noiseless);
+    }
+    assertThat(a.serviceTime(s).toNanos()).isEqualTo(noiseless);
+    a.setNoise(0, 1);
+    assertThat(serviceTimes(a, s, 3)).containsOnly(noiseless);
+  }
+
+  @Test
+  void noiseOutsideZeroToAHalfIsRefusedNamingTheRange() {
+    EmulatedProcessor cpu = new EmulatedProcessor(pixel4, "cpu", 1, false);
+    for (double bad : new double[] {-0.01, 0.51, Double.NaN}) {
+      assertThatThrownBy(() -> cpu.setNoise(bad, 1)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("[0, 0.5]").hasMessageContaining("'cpu'");
+    }
+    assertThat(cpu.noise()).isZero();
   }
 }
