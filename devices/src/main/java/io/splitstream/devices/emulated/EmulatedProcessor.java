@@ -23,19 +23,24 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * A CPU, GPU or NPU of a published SoC profile. It computes real outputs on this host (ONNX
  * Runtime's CPU provider for ONNX segments, the TFLite interpreter for TFLite ones) and reports
  * the time the SoC's processor would take, from its {@link SocProfile.ProcessorProfile}:
  *
- * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / speedFactor</pre>
+ * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / (speedFactor × clockFactor)</pre>
  *
  * <p>where {@code speedFactor} is {@link Availability#speedFactor()} (share × throttle) at the time
- * of the run. With {@link #setNoise} each run's service time is then multiplied by a seeded
+ * of the run and {@code clockFactor} the thermal model's {@link #clockFactor()} at its start (1
+ * when the profile gives the processor no {@code thermal} entry or {@link #setThermal} turned it
+ * off). Each run's service interval, from its start on the processor's clock ({@link #useClock}),
+ * heats the model; time between runs cools it. With {@link #setNoise} each run's service time is then multiplied by a seeded
  * uniform factor in {@code [1 - fraction, 1 + fraction]}; {@link LoadedSegment#expectedServiceTime()}
  * and {@link #serviceTime} stay noiseless. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
  * always true. An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
@@ -68,6 +73,9 @@ public final class EmulatedProcessor implements Processor {
   private final Object noiseLock = new Object();
   private double noise;
   private SplittableRandom noiseRandom;
+  private final Optional<HeatModel> heat;
+  private volatile boolean thermalOn;
+  private volatile LongSupplier clock = System::nanoTime;
 
   /**
    * @param soc the SoC profile
@@ -86,6 +94,8 @@ public final class EmulatedProcessor implements Processor {
     }
     this.hostThreads = hostThreads;
     this.computeOutputs = computeOutputs;
+    this.heat = profile.thermal().map(HeatModel::new);
+    this.thermalOn = heat.isPresent();
   }
 
   public SocProfile soc() {
@@ -136,18 +146,62 @@ public final class EmulatedProcessor implements Processor {
     return availability;
   }
 
-  /** Service time of {@code segment} at the current availability, without running it. */
+  /**
+   * Noiseless service time of {@code segment} at the current availability and clock factor,
+   * without running it.
+   */
   public Duration serviceTime(Segment segment) {
     return Duration.ofNanos(serviceNanos(segment));
   }
 
+  /** Noiseless, at the current availability and clock factor. */
   private long serviceNanos(Segment segment) {
-    return serviceNanos(segment, 1);
+    return serviceNanos(segment, 1, clockFactor());
   }
 
-  private long serviceNanos(Segment segment, double noiseFactor) {
-    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost()) / availability.speedFactor()
-        * noiseFactor));
+  private long serviceNanos(Segment segment, double noiseFactor, double clockFactor) {
+    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost())
+        / (availability.speedFactor() * clockFactor) * noiseFactor));
+  }
+
+  /** The service time of a run starting now, with its heat accounted when thermal is on. */
+  private long runServiceNanos(Segment segment) {
+    double noiseFactor = drawNoiseFactor();
+    if (heat.isPresent() && thermalOn) {
+      return heat.get().run(clock.getAsLong(), clockFactor -> serviceNanos(segment, noiseFactor, clockFactor));
+    }
+    return serviceNanos(segment, noiseFactor, 1);
+  }
+
+  /**
+   * The clock this processor's thermal model reads, in nanoseconds: the pipeline passes its
+   * scheduler's now (virtual time in a simulation). Default {@link System#nanoTime}.
+   */
+  public void useClock(LongSupplier nanos) {
+    clock = java.util.Objects.requireNonNull(nanos, "nanos");
+  }
+
+  /**
+   * Turns the thermal model on or off; on by default when the profile gives this processor a
+   * {@code thermal} entry. Off, the clock factor is 1 and runs do not heat the model; on again, the
+   * time since the last run counts as idle.
+   *
+   * @throws SplitstreamException when turning it on for a processor whose profile has no entry
+   */
+  public void setThermal(boolean on) {
+    if (on && heat.isEmpty()) {
+      throw new SplitstreamException("processor '" + id() + "' of SoC profile " + soc.id() + " has no thermal entry:"
+          + " add \"thermal\": {\"sustainedFraction\": …, \"timeConstantSeconds\": …} to it in the profile");
+    }
+    thermalOn = on;
+  }
+
+  /**
+   * The thermal model's clock factor now, as a fraction of peak clock: from 1 (cold) down toward
+   * the profile's {@code sustainedFraction} under sustained load; always 1 when thermal is off.
+   */
+  public double clockFactor() {
+    return heat.isPresent() && thermalOn ? heat.get().clockFactorAt(clock.getAsLong()) : 1;
   }
 
   /**
@@ -327,7 +381,7 @@ public final class EmulatedProcessor implements Processor {
         throw new ProcessorOfflineException(id());
       }
       return guard.run(() -> {
-        long service = serviceNanos(segment, drawNoiseFactor());
+        long service = runServiceNanos(segment);
         long start = System.nanoTime();
         TensorMap out = host.run().apply(inputs);
         long hostNanos = Math.max(1, System.nanoTime() - start);

@@ -19,6 +19,7 @@ import io.splitstream.devices.tflite.TfliteReference;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LongSummaryStatistics;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class EmulatedProcessorTest {
@@ -27,6 +28,7 @@ class EmulatedProcessorTest {
   @Test
   void serviceTimeFollowsTheProfileFormula() {
     EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 1, true);
+    gpu.useClock(() -> 0L); // frozen: the thermal model stays cold
     SocProfile.ProcessorProfile p = pixel4.processor("gpu").orElseThrow();
     Segment s = TinyOnnx.convReluAdd();
     double expected = p.dispatchOverheadMicros() * 1e3 + 3 * p.perNodeOverheadMicros() * 1e3
@@ -75,6 +77,7 @@ class EmulatedProcessorTest {
     Segment s = TfliteModel.load(TestModels.path("face-short")).whole();
     TensorMap in = ProcessorContract.randomInputs(s, 5);
     EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 2, true);
+    gpu.useClock(() -> 0L); // frozen: the thermal model stays cold
     try (LoadedSegment l = gpu.load(s)) {
       Execution e = l.run(in);
       TensorMap ref = TfliteReference.run(s, in, 2);
@@ -153,5 +156,80 @@ class EmulatedProcessorTest {
           .hasMessageContaining("[0, 0.5]").hasMessageContaining("'cpu'");
     }
     assertThat(cpu.noise()).isZero();
+  }
+
+  /** Pixel 4 with its GPU's thermal model replaced by {@code thermal}. */
+  private SocProfile pixel4WithGpuThermal(SocProfile.Thermal thermal) {
+    return new SocProfile(pixel4.id(), pixel4.soc(), pixel4.device(), pixel4.description(), pixel4.sources(),
+        pixel4.processors().stream().map(p -> p.id().equals("gpu") ? p.withThermal(thermal) : p).toList(),
+        pixel4.links());
+  }
+
+  @Test
+  void sustainedLoadHeatsTheGpuTowardItsSustainedClockWithItsTimeConstant() {
+    double f = 0.5;
+    double tauSeconds = 0.1;
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4WithGpuThermal(new SocProfile.Thermal(f, tauSeconds)), "gpu",
+        1, false);
+    AtomicLong now = new AtomicLong();
+    gpu.useClock(now::get);
+    Segment s = TinyOnnx.convReluAdd();
+    TensorMap in = ProcessorContract.randomInputs(s, 1);
+    double full = gpu.profile().serviceNanosAtFullSpeed(s.cost());
+    try (LoadedSegment l = gpu.load(s)) {
+      assertThat(gpu.clockFactor()).isEqualTo(1.0);
+      long busy = 0;
+      while (busy < 10 * tauSeconds * 1e9) {
+        double before = gpu.clockFactor();
+        long service = l.run(in).serviceNanos();
+        assertThat(service).isEqualTo(Math.round(full / before));
+        busy += service;
+        now.addAndGet(service); // back to back: busy all the time
+        double heat = 1 - Math.exp(-busy / (tauSeconds * 1e9));
+        assertThat(gpu.clockFactor()).isCloseTo(1 - (1 - f) * heat, within(1e-6));
+      }
+      assertThat(gpu.clockFactor()).isCloseTo(f, within(1e-4));
+      assertThat(l.expectedServiceTime().toNanos()).isEqualTo(Math.round(full / gpu.clockFactor()));
+      long last = l.run(in).serviceNanos();
+      assertThat(last).isCloseTo(Math.round(full / f), within(Math.round(full * 1e-3)));
+      now.addAndGet(last); // the end of the last run
+      double hot = (1 - gpu.clockFactor()) / (1 - f);
+      now.addAndGet(Math.round(tauSeconds * 1e9)); // idle for one time constant
+      assertThat((1 - gpu.clockFactor()) / (1 - f)).isCloseTo(hot * Math.exp(-1), within(1e-9));
+      now.addAndGet(Math.round(20 * tauSeconds * 1e9));
+      assertThat(gpu.clockFactor()).isCloseTo(1.0, within(1e-6));
+
+      gpu.setThermal(false);
+      now.set(0);
+      assertThat(gpu.clockFactor()).isEqualTo(1.0);
+      assertThat(l.run(in).serviceNanos()).isEqualTo(Math.round(full));
+    }
+  }
+
+  @Test
+  void shippedPhoneGpusAndNpusThrottleByDefaultAndCpusDoNot() {
+    for (String id : new String[] {"sd855-pixel4", "sd845-pixel3", "kirin990-mate30"}) {
+      SocProfile soc = SocProfiles.load(id);
+      for (String proc : new String[] {"gpu", "npu"}) {
+        SocProfile.Thermal t = soc.processor(proc).orElseThrow().thermal().orElseThrow();
+        assertThat(t.sustainedFraction()).isEqualTo(0.77);
+        assertThat(t.timeConstantSeconds()).isEqualTo(60);
+      }
+      assertThat(soc.processor("cpu").orElseThrow().thermal()).isEmpty();
+    }
+    EmulatedProcessor gpu = new EmulatedProcessor(pixel4, "gpu", 1, false);
+    AtomicLong now = new AtomicLong();
+    gpu.useClock(now::get);
+    Segment s = TinyOnnx.convReluAdd();
+    try (LoadedSegment l = gpu.load(s)) {
+      l.run(ProcessorContract.randomInputs(s, 1));
+      now.addAndGet(1_000_000L);
+      assertThat(gpu.clockFactor()).isLessThan(1.0);
+    }
+    EmulatedProcessor cpu = new EmulatedProcessor(pixel4, "cpu", 1, false);
+    assertThat(cpu.clockFactor()).isEqualTo(1.0);
+    assertThatThrownBy(() -> cpu.setThermal(true)).isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("processor 'cpu'").hasMessageContaining("no thermal entry").hasMessageNotContaining("\n");
+    cpu.setThermal(false);
   }
 }
