@@ -40,10 +40,13 @@ import java.util.function.LongSupplier;
  * of the run and {@code clockFactor} the thermal model's {@link #clockFactor()} at its start (1
  * when the profile gives the processor no {@code thermal} entry or {@link #setThermal} turned it
  * off). Each run's service interval, from its start on the processor's clock ({@link #useClock}),
- * heats the model; time between runs cools it. With {@link #setNoise} each run's service time is then multiplied by a seeded
- * uniform factor in {@code [1 - fraction, 1 + fraction]}; {@link LoadedSegment#expectedServiceTime()}
- * and {@link #serviceTime} stay noiseless. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
- * always true. An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
+ * heats the model; time between runs cools it. With {@link #setNoise} each run's service time is
+ * then multiplied by a seeded uniform factor in {@code [1 - fraction, 1 + fraction]};
+ * {@link LoadedSegment#expectedServiceTime()} and {@link #serviceTime} stay noiseless. A run that
+ * fails (bad inputs) neither heats the model nor draws noise.
+ *
+ * <p>{@link Execution#hostNanos()} is what the host really spent; {@code emulated} is always true.
+ * An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
  * {@link ProcessorOfflineException}. A segment holding one of the profile's unsupported ops is
  * refused with {@link UnsupportedOpException}, as is one the host runtime cannot compute.
  *
@@ -164,11 +167,11 @@ public final class EmulatedProcessor implements Processor {
         / (availability.speedFactor() * clockFactor) * noiseFactor));
   }
 
-  /** The service time of a run starting now, with its heat accounted when thermal is on. */
-  private long runServiceNanos(Segment segment) {
+  /** Service time of a run that started at {@code start}; its heat is accounted when thermal is on. */
+  private long runServiceNanos(Segment segment, long start) {
     double noiseFactor = drawNoiseFactor();
     if (heat.isPresent() && thermalOn) {
-      return heat.get().run(clock.getAsLong(), clockFactor -> serviceNanos(segment, noiseFactor, clockFactor));
+      return heat.get().run(start, clockFactor -> serviceNanos(segment, noiseFactor, clockFactor));
     }
     return serviceNanos(segment, noiseFactor, 1);
   }
@@ -381,11 +384,11 @@ public final class EmulatedProcessor implements Processor {
         throw new ProcessorOfflineException(id());
       }
       return guard.run(() -> {
-        long service = runServiceNanos(segment);
+        long startOnClock = clock.getAsLong();
         long start = System.nanoTime();
         TensorMap out = host.run().apply(inputs);
         long hostNanos = Math.max(1, System.nanoTime() - start);
-        return new Execution(out, hostNanos, service, true);
+        return new Execution(out, hostNanos, runServiceNanos(segment, startOnClock), true);
       });
     }
 

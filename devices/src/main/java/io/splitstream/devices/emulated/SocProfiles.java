@@ -17,11 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The SoC profiles shipped in {@code src/main/resources/profiles/} (listed in
@@ -99,10 +99,11 @@ public final class SocProfiles {
     try {
       JsonNode tree = JSON.readTree(json);
       if (tree == null || !tree.isObject()) {
-        throw new SplitstreamException("SoC profile " + source + " is not a JSON object: see docs/profiles.md for the fields");
+        throw new SplitstreamException("SoC profile " + source
+            + " is not a JSON object: see docs/profiles.md for the fields");
       }
       // thermal is optional, which the record mapping (every field required) cannot say: read it apart
-      Map<Integer, JsonNode> thermal = new HashMap<>();
+      Map<Integer, JsonNode> thermal = new TreeMap<>();
       JsonNode processors = tree.path("processors");
       for (int i = 0; i < processors.size(); i++) {
         if (processors.get(i) instanceof ObjectNode o && o.has("thermal")) {
@@ -117,7 +118,7 @@ public final class SocProfiles {
           + "; see docs/profiles.md for the fields", e);
     } catch (JsonProcessingException e) {
       throw new SplitstreamException("SoC profile " + source + " is not valid JSON: " + firstLine(e.getOriginalMessage())
-          + " (line " + e.getLocation().getLineNr() + ")", e);
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
     } catch (IOException e) {
       throw new SplitstreamException("cannot read SoC profile " + source + ": " + e.getMessage(), e);
     }
@@ -125,7 +126,8 @@ public final class SocProfiles {
     return p;
   }
 
-  private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source) throws IOException {
+  private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)
+      throws IOException {
     if (thermal.isEmpty()) {
       return p;
     }

@@ -49,7 +49,8 @@ public final class RunGuard {
    */
   public boolean close(Runnable release) {
     if (lock.getReadHoldCount() > 0) {
-      throw new IllegalStateException("close of " + what + " called from inside a run on it: close it after the run returns");
+      throw new IllegalStateException("close of " + what
+          + " called from inside a run on it: close it after the run returns");
     }
     lock.writeLock().lock();
     try {
