@@ -13,6 +13,7 @@ import io.splitstream.devices.processor.LoadedSegment;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
 import io.splitstream.devices.processor.ProcessorOfflineException;
+import io.splitstream.devices.processor.RunGuard;
 import io.splitstream.devices.processor.UnsupportedOpException;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
@@ -22,19 +23,30 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * A CPU, GPU or NPU of a published SoC profile. It computes real outputs on this host (ONNX
  * Runtime's CPU provider for ONNX segments, the TFLite interpreter for TFLite ones) and reports
  * the time the SoC's processor would take, from its {@link SocProfile.ProcessorProfile}:
  *
- * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / speedFactor</pre>
+ * <pre>serviceNanos = (dispatch + nodes × perNode + Σ flops(class) / gflops(class)) / (speedFactor × clockFactor)</pre>
  *
  * <p>where {@code speedFactor} is {@link Availability#speedFactor()} (share × throttle) at the time
- * of the run. {@link Execution#hostNanos()} is what the host really spent; {@code emulated} is
- * always true. An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
+ * of the run and {@code clockFactor} the thermal model's {@link #clockFactor()} at its start (1
+ * when the profile gives the processor no {@code thermal} entry or {@link #setThermal} turned it
+ * off). Each run's service interval, from its start on the processor's clock ({@link #useClock}),
+ * heats the model; time between runs cools it. With {@link #setNoise} each run's service time is
+ * then multiplied by a seeded uniform factor in {@code [1 - fraction, 1 + fraction]};
+ * {@link LoadedSegment#expectedServiceTime()} and {@link #serviceTime} stay noiseless. A run that
+ * fails (bad inputs) neither heats the model nor draws noise.
+ *
+ * <p>{@link Execution#hostNanos()} is what the host really spent; {@code emulated} is always true.
+ * An offline processor refuses {@link #load} and {@link LoadedSegment#run} with
  * {@link ProcessorOfflineException}. A segment holding one of the profile's unsupported ops is
  * refused with {@link UnsupportedOpException}, as is one the host runtime cannot compute.
  *
@@ -44,9 +56,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>With {@code computeOutputs=false} nothing is computed: runs return zero tensors of the
  * segment's declared output shapes, for long simulations where only timing matters (a segment
- * whose output shapes are dynamic is computed once per input shape to learn them). Thread-safe; each loaded segment runs one invocation at a time. Closing the processor
- * closes the segments still loaded on it (a later {@code run} on them throws
- * {@link IllegalStateException}).
+ * whose output shapes are dynamic is computed once per input shape to learn them).
+ *
+ * <p>Threads: thread-safe. A loaded segment may be run from several threads (a TFLite host
+ * interpreter serialises them) and closed from any thread at any time: close waits for the runs
+ * in flight, frees the host compute once however many threads close, and a run that starts after
+ * it throws {@link IllegalStateException}. Closing the processor closes the segments still loaded
+ * on it.
  */
 public final class EmulatedProcessor implements Processor {
   private final SocProfile soc;
@@ -56,6 +72,13 @@ public final class EmulatedProcessor implements Processor {
   private final Availability availability = new Availability();
   private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<String> loadedBefore = ConcurrentHashMap.newKeySet();
+  /** Guards {@link #noise} and {@link #noiseRandom}: draws from several runs are serialised. */
+  private final Object noiseLock = new Object();
+  private double noise;
+  private SplittableRandom noiseRandom;
+  private final Optional<HeatModel> heat;
+  private volatile boolean thermalOn;
+  private volatile LongSupplier clock = System::nanoTime;
 
   /**
    * @param soc the SoC profile
@@ -74,6 +97,8 @@ public final class EmulatedProcessor implements Processor {
     }
     this.hostThreads = hostThreads;
     this.computeOutputs = computeOutputs;
+    this.heat = profile.thermal().map(HeatModel::new);
+    this.thermalOn = heat.isPresent();
   }
 
   public SocProfile soc() {
@@ -124,13 +149,94 @@ public final class EmulatedProcessor implements Processor {
     return availability;
   }
 
-  /** Service time of {@code segment} at the current availability, without running it. */
+  /**
+   * Noiseless service time of {@code segment} at the current availability and clock factor,
+   * without running it.
+   */
   public Duration serviceTime(Segment segment) {
     return Duration.ofNanos(serviceNanos(segment));
   }
 
+  /** Noiseless, at the current availability and clock factor. */
   private long serviceNanos(Segment segment) {
-    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost()) / availability.speedFactor()));
+    return serviceNanos(segment, 1, clockFactor());
+  }
+
+  private long serviceNanos(Segment segment, double noiseFactor, double clockFactor) {
+    return Math.max(1, Math.round(profile.serviceNanosAtFullSpeed(segment.cost())
+        / (availability.speedFactor() * clockFactor) * noiseFactor));
+  }
+
+  /** Service time of a run that started at {@code start}; its heat is accounted when thermal is on. */
+  private long runServiceNanos(Segment segment, long start) {
+    double noiseFactor = drawNoiseFactor();
+    if (heat.isPresent() && thermalOn) {
+      return heat.get().run(start, clockFactor -> serviceNanos(segment, noiseFactor, clockFactor));
+    }
+    return serviceNanos(segment, noiseFactor, 1);
+  }
+
+  /**
+   * The clock this processor's thermal model reads, in nanoseconds: the pipeline passes its
+   * scheduler's now (virtual time in a simulation). Default {@link System#nanoTime}.
+   */
+  public void useClock(LongSupplier nanos) {
+    clock = java.util.Objects.requireNonNull(nanos, "nanos");
+  }
+
+  /**
+   * Turns the thermal model on or off; on by default when the profile gives this processor a
+   * {@code thermal} entry. Off, the clock factor is 1 and runs do not heat the model; on again, the
+   * time since the last run counts as idle.
+   *
+   * @throws SplitstreamException when turning it on for a processor whose profile has no entry
+   */
+  public void setThermal(boolean on) {
+    if (on && heat.isEmpty()) {
+      throw new SplitstreamException("processor '" + id() + "' of SoC profile " + soc.id() + " has no thermal entry:"
+          + " add \"thermal\": {\"sustainedFraction\": …, \"timeConstantSeconds\": …} to it in the profile");
+    }
+    thermalOn = on;
+  }
+
+  /**
+   * The thermal model's clock factor now, as a fraction of peak clock: from 1 (cold) down toward
+   * the profile's {@code sustainedFraction} under sustained load; always 1 when thermal is off.
+   */
+  public double clockFactor() {
+    return heat.isPresent() && thermalOn ? heat.get().clockFactorAt(clock.getAsLong()) : 1;
+  }
+
+  /**
+   * From now on each run's service time is multiplied by a factor drawn uniformly from
+   * {@code [1 - fraction, 1 + fraction]} by a {@link SplittableRandom} seeded with {@code seed}
+   * (draws are serialised, so one seed gives one sequence of factors in run order). Zero turns
+   * noise off. The expected service time stays the noiseless figure.
+   *
+   * @throws IllegalArgumentException when {@code fraction} is not in [0, 0.5]
+   */
+  public void setNoise(double fraction, long seed) {
+    if (!(fraction >= 0 && fraction <= 0.5)) {
+      throw new IllegalArgumentException("noise fraction of processor '" + id() + "' must be in [0, 0.5], got "
+          + fraction);
+    }
+    synchronized (noiseLock) {
+      noise = fraction;
+      noiseRandom = new SplittableRandom(seed);
+    }
+  }
+
+  /** The noise fraction set by {@link #setNoise}; 0 when off. */
+  public double noise() {
+    synchronized (noiseLock) {
+      return noise;
+    }
+  }
+
+  private double drawNoiseFactor() {
+    synchronized (noiseLock) {
+      return noise == 0 ? 1 : 1 - noise + 2 * noise * noiseRandom.nextDouble();
+    }
   }
 
   @Override
@@ -248,12 +354,13 @@ public final class EmulatedProcessor implements Processor {
     private final Segment segment;
     private final HostCompute host;
     private final Duration loadTime;
-    private volatile boolean closed;
+    private final RunGuard guard;
 
     Loaded(Segment segment, HostCompute host, Duration loadTime) {
       this.segment = segment;
       this.host = host;
       this.loadTime = loadTime;
+      this.guard = new RunGuard("segment " + segment.label() + " on '" + id() + "'");
     }
 
     @Override
@@ -276,14 +383,13 @@ public final class EmulatedProcessor implements Processor {
       if (!availability.online()) {
         throw new ProcessorOfflineException(id());
       }
-      if (closed) {
-        throw new IllegalStateException("segment " + segment.label() + " on '" + id() + "' is closed");
-      }
-      long service = serviceNanos(segment);
-      long start = System.nanoTime();
-      TensorMap out = host.run().apply(inputs);
-      long hostNanos = Math.max(1, System.nanoTime() - start);
-      return new Execution(out, hostNanos, service, true);
+      return guard.run(() -> {
+        long startOnClock = clock.getAsLong();
+        long start = System.nanoTime();
+        TensorMap out = host.run().apply(inputs);
+        long hostNanos = Math.max(1, System.nanoTime() - start);
+        return new Execution(out, hostNanos, runServiceNanos(segment, startOnClock), true);
+      });
     }
 
     @Override
@@ -293,11 +399,10 @@ public final class EmulatedProcessor implements Processor {
 
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
+      guard.close(() -> {
         host.close().run();
         open.remove(this);
-      }
+      });
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.splitstream.devices.emulated;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.model.SegmentCost;
@@ -59,6 +60,17 @@ public record SocProfile(
   }
 
   /**
+   * How a processor heats under load and throttles (see {@link EmulatedProcessor#clockFactor()}):
+   * a heat state in [0, 1] rises toward 1 while busy and decays toward 0 while idle, both with time
+   * constant {@code timeConstantSeconds}; the clock is {@code 1 - (1 - sustainedFraction) × heat}
+   * of peak.
+   *
+   * @param sustainedFraction the sustained clock as a fraction of peak, in (0, 1]
+   * @param timeConstantSeconds time constant of heating and of cooling, positive
+   */
+  public record Thermal(double sustainedFraction, double timeConstantSeconds) {}
+
+  /**
    * One processor of the SoC.
    *
    * @param id {@code cpu}, {@code gpu} or {@code npu}: the processor id on the emulated platform
@@ -70,6 +82,7 @@ public record SocProfile(
    *     or serialised delegate cached)
    * @param unsupportedOps op types it refuses (ONNX names; TFLite names match after
    *     normalisation, see {@link #unsupports(String)})
+   * @param thermal how it throttles when hot; empty when the profile gives no thermal entry
    */
   public record ProcessorProfile(
       String id,
@@ -81,10 +94,32 @@ public record SocProfile(
       double loadMillis,
       double cachedLoadMillis,
       List<String> unsupportedOps,
-      String notes) {
+      String notes,
+      Optional<Thermal> thermal) {
 
     public ProcessorProfile {
       unsupportedOps = List.copyOf(unsupportedOps);
+    }
+
+    /**
+     * The profile file's fields, without the optional {@code thermal}: {@link SocProfiles} reads
+     * that one itself and adds it with {@link #withThermal}.
+     */
+    @JsonCreator
+    public ProcessorProfile(@JsonProperty("id") String id, @JsonProperty("kind") ProcessorKind kind,
+        @JsonProperty("name") String name, @JsonProperty("gflops") Gflops gflops,
+        @JsonProperty("dispatchOverheadMicros") double dispatchOverheadMicros,
+        @JsonProperty("perNodeOverheadMicros") double perNodeOverheadMicros,
+        @JsonProperty("loadMillis") double loadMillis, @JsonProperty("cachedLoadMillis") double cachedLoadMillis,
+        @JsonProperty("unsupportedOps") List<String> unsupportedOps, @JsonProperty("notes") String notes) {
+      this(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis, cachedLoadMillis,
+          unsupportedOps, notes, Optional.empty());
+    }
+
+    /** This processor with {@code thermal} as its thermal model. */
+    public ProcessorProfile withThermal(Thermal thermal) {
+      return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
+          cachedLoadMillis, unsupportedOps, notes, Optional.of(thermal));
     }
 
     /**

@@ -2,10 +2,13 @@ package io.splitstream.devices.emulated;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.OpClass;
 import java.io.IOException;
@@ -13,9 +16,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The SoC profiles shipped in {@code src/main/resources/profiles/} (listed in
@@ -91,19 +97,62 @@ public final class SocProfiles {
   static SocProfile parse(byte[] json, String source) {
     SocProfile p;
     try {
-      p = JSON.readValue(json, SocProfile.class);
+      JsonNode tree = JSON.readTree(json);
+      if (tree == null || !tree.isObject()) {
+        throw new SplitstreamException("SoC profile " + source
+            + " is not a JSON object: see docs/profiles.md for the fields");
+      }
+      // thermal is optional, which the record mapping (every field required) cannot say: read it apart
+      Map<Integer, JsonNode> thermal = new TreeMap<>();
+      JsonNode processors = tree.path("processors");
+      for (int i = 0; i < processors.size(); i++) {
+        if (processors.get(i) instanceof ObjectNode o && o.has("thermal")) {
+          thermal.put(i, o.remove("thermal"));
+        }
+      }
+      p = JSON.treeToValue(tree, SocProfile.class);
+      p = withThermal(p, thermal, source);
     } catch (JsonMappingException e) {
       String where = e.getPath().isEmpty() ? "" : " at " + path(e);
       throw new SplitstreamException("SoC profile " + source + ": " + firstLine(e.getOriginalMessage()) + where
           + "; see docs/profiles.md for the fields", e);
     } catch (JsonProcessingException e) {
       throw new SplitstreamException("SoC profile " + source + " is not valid JSON: " + firstLine(e.getOriginalMessage())
-          + " (line " + e.getLocation().getLineNr() + ")", e);
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
     } catch (IOException e) {
       throw new SplitstreamException("cannot read SoC profile " + source + ": " + e.getMessage(), e);
     }
     validate(p, source);
     return p;
+  }
+
+  private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)
+      throws IOException {
+    if (thermal.isEmpty()) {
+      return p;
+    }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : thermal.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      String at = "SoC profile " + source + ": processor '" + q.id() + "': thermal";
+      SocProfile.Thermal t;
+      try {
+        t = JSON.treeToValue(e.getValue(), SocProfile.Thermal.class);
+      } catch (UnrecognizedPropertyException u) {
+        throw new SplitstreamException(at + " has no field '" + u.getPropertyName()
+            + "': its fields are sustainedFraction and timeConstantSeconds", u);
+      } catch (JsonMappingException m) {
+        String field = m.getPath().isEmpty() ? "" : "." + path(m);
+        throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage())
+            + "; give {\"sustainedFraction\": 0 < F <= 1, \"timeConstantSeconds\": > 0}", m);
+      }
+      if (t == null) {
+        throw new SplitstreamException(at + " is null: give {\"sustainedFraction\": …, \"timeConstantSeconds\": …}"
+            + " or leave it out");
+      }
+      procs.set(e.getKey(), q.withThermal(t));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
   }
 
   private static String path(JsonMappingException e) {
@@ -149,6 +198,17 @@ public final class SocProfiles {
       if (q.cachedLoadMillis() > q.loadMillis()) {
         throw new SplitstreamException(pat + "cachedLoadMillis " + q.cachedLoadMillis() + " exceeds loadMillis "
             + q.loadMillis() + ": a cached load cannot be slower than a first one");
+      }
+      if (q.thermal().isPresent()) {
+        SocProfile.Thermal t = q.thermal().get();
+        if (!(t.sustainedFraction() > 0 && t.sustainedFraction() <= 1)) {
+          throw new SplitstreamException(pat + "thermal.sustainedFraction is " + t.sustainedFraction()
+              + ": give the sustained clock as a fraction of peak, 0 < F <= 1");
+        }
+        if (!(t.timeConstantSeconds() > 0) || Double.isInfinite(t.timeConstantSeconds())) {
+          throw new SplitstreamException(pat + "thermal.timeConstantSeconds is " + t.timeConstantSeconds()
+              + ": give a positive, finite number of seconds");
+        }
       }
     }
     for (SocProfile.Link l : p.links()) {

@@ -12,6 +12,7 @@ import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.ModelFormat;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.processor.RunGuard;
 import io.splitstream.devices.processor.UnsupportedOpException;
 import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
@@ -38,8 +39,10 @@ import java.util.regex.Pattern;
  * and the same buffer becomes the output {@link Tensor}, so no copy is made. Outputs with a
  * dynamic shape are copied once from ONNX Runtime's buffer into a direct one.
  *
- * <p>Not thread-safe for {@link #run}: one invocation at a time (the {@code LoadedSegment}
- * contract). {@link #close} is idempotent.
+ * <p>Threads: {@link #run} may be called from several threads at once (ONNX Runtime sessions
+ * allow concurrent runs; each run has its own buffers). {@link #close} may be called from any
+ * thread at any time: it waits for the runs in flight, frees the native session once however many
+ * threads close, and every run that starts after it throws {@link IllegalStateException}.
  */
 public final class OrtSegmentSession implements AutoCloseable {
   private static final Pattern NOT_REGISTERED =
@@ -58,12 +61,13 @@ public final class OrtSegmentSession implements AutoCloseable {
   /** Byte offset of each output in the one buffer a pinned run allocates, 64-byte aligned. */
   private final int[] pinnedOffsets;
   private final int pinnedTotal;
-  private volatile boolean closed;
+  private final RunGuard guard;
 
   private OrtSegmentSession(Segment segment, OrtSession session, String processorId) throws OrtException {
     this.segment = segment;
     this.session = session;
     this.processorId = processorId;
+    this.guard = new RunGuard("segment " + segment.label() + " on '" + processorId + "'");
     Map<String, TensorSpec> ins = new LinkedHashMap<>();
     for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
       ins.put(e.getKey(), spec(e.getKey(), e.getValue()));
@@ -144,11 +148,13 @@ public final class OrtSegmentSession implements AutoCloseable {
    *
    * @throws SplitstreamException when an input is missing, unexpected, or of the wrong type or
    *     shape (one line naming it), or ONNX Runtime fails
+   * @throws IllegalStateException when the session is closed
    */
   public TensorMap run(TensorMap inputs) {
-    if (closed) {
-      throw new IllegalStateException("segment " + segment.label() + " on '" + processorId + "' is closed");
-    }
+    return guard.run(() -> runOpen(inputs));
+  }
+
+  private TensorMap runOpen(TensorMap inputs) {
     check(inputs);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new HashMap<>(inputs.size() * 2);
@@ -285,13 +291,10 @@ public final class OrtSegmentSession implements AutoCloseable {
     return line.length() > 300 ? line.substring(0, 300) + "…" : line;
   }
 
+  /** Frees the native session after the runs in flight; idempotent, from any thread. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    closeQuietly(session);
+    guard.close(() -> closeQuietly(session));
   }
 
   private static void closeQuietly(OrtSession s) {

@@ -5,8 +5,14 @@ import io.splitstream.devices.tensor.TensorMap;
 import java.time.Duration;
 
 /**
- * A segment loaded (compiled) onto one processor, ready to run. One invocation at a time per
- * loaded segment: callers serialise {@link #run}; load the segment twice for two replicas.
+ * A segment loaded (compiled) onto one processor, ready to run. Load the segment twice for two
+ * replicas.
+ *
+ * <p>Threads: {@link #run} may be called from any thread, also from several at once (a backend
+ * that runs one invocation at a time serialises them). {@link #close} may be called from any
+ * thread at any time, also while a run is in flight: it waits for the runs in flight, frees the
+ * backend once however many threads close, and every run that starts after it throws
+ * {@link IllegalStateException} naming the segment.
  */
 public interface LoadedSegment extends AutoCloseable {
   Segment segment();
@@ -21,6 +27,7 @@ public interface LoadedSegment extends AutoCloseable {
    *
    * @throws ProcessorOfflineException when the processor went offline
    * @throws io.splitstream.devices.SplitstreamException when the inputs don't fit the segment
+   * @throws IllegalStateException when the segment is closed
    */
   Execution run(TensorMap inputs);
 
@@ -31,6 +38,7 @@ public interface LoadedSegment extends AutoCloseable {
    */
   Duration expectedServiceTime();
 
+  /** Frees the segment after the runs in flight; idempotent. */
   @Override
   void close();
 }

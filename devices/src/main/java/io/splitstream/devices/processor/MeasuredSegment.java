@@ -4,7 +4,6 @@ import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.tensor.TensorMap;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -12,6 +11,11 @@ import java.util.function.Function;
  * A segment loaded on a real processor: each run is timed on the host, and that time is the
  * service time ({@code emulated = false}); the expected service time is the mean of the runs so far.
  * Shared by every real backend so they time and report alike.
+ *
+ * <p>Threads: runs may come from any thread (the backend's compute must allow what its callers
+ * do). {@link #close} may come from any thread at any time: it waits for the runs in flight, frees
+ * the backend once however many threads close, and a run that starts after it throws
+ * {@link IllegalStateException}.
  */
 public final class MeasuredSegment implements LoadedSegment {
   private final Segment segment;
@@ -22,10 +26,10 @@ public final class MeasuredSegment implements LoadedSegment {
   private final Collection<LoadedSegment> registry;
   private final AtomicLong runs = new AtomicLong();
   private final AtomicLong totalNanos = new AtomicLong();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final RunGuard guard;
 
   /**
-   * @param compute runs the segment on the backend (one call at a time)
+   * @param compute runs the segment on the backend; never called after {@code release}
    * @param release frees the backend's session
    * @param registry the processor's set of open segments: this one is added now and removed on close
    */
@@ -37,6 +41,7 @@ public final class MeasuredSegment implements LoadedSegment {
     this.compute = compute;
     this.release = release;
     this.registry = registry;
+    this.guard = new RunGuard("segment " + segment.label() + " on '" + processor.id() + "'");
     registry.add(this);
   }
 
@@ -60,12 +65,14 @@ public final class MeasuredSegment implements LoadedSegment {
     if (!processor.availability().online()) {
       throw new ProcessorOfflineException(processor.id());
     }
-    long start = System.nanoTime();
-    TensorMap out = compute.apply(inputs);
-    long nanos = Math.max(1, System.nanoTime() - start);
-    totalNanos.addAndGet(nanos);
-    runs.incrementAndGet();
-    return new Execution(out, nanos, nanos, false);
+    return guard.run(() -> {
+      long start = System.nanoTime();
+      TensorMap out = compute.apply(inputs);
+      long nanos = Math.max(1, System.nanoTime() - start);
+      totalNanos.addAndGet(nanos);
+      runs.incrementAndGet();
+      return new Execution(out, nanos, nanos, false);
+    });
   }
 
   @Override
@@ -76,9 +83,9 @@ public final class MeasuredSegment implements LoadedSegment {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    guard.close(() -> {
       release.run();
       registry.remove(this);
-    }
+    });
   }
 }

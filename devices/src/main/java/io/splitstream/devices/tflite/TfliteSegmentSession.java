@@ -4,6 +4,7 @@ import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.ModelFormat;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.model.TensorSpec;
+import io.splitstream.devices.processor.RunGuard;
 import io.splitstream.devices.processor.UnsupportedOpException;
 import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
@@ -30,7 +31,10 @@ import org.tensorflow.lite.Interpreter;
  * into a fresh direct buffer that becomes the output {@link Tensor} (the arena is reused by the
  * next invocation, so it cannot be handed out).
  *
- * <p>Not thread-safe for {@link #run}: one invocation at a time. {@link #close} is idempotent.
+ * <p>Threads: {@link #run} may be called from any thread; runs are serialised (the interpreter
+ * runs one invocation at a time). {@link #close} may be called from any thread at any time: it
+ * waits for the run in flight, frees the interpreter once however many threads close, and every
+ * run that starts after it throws {@link IllegalStateException}.
  */
 public final class TfliteSegmentSession implements AutoCloseable {
   private static final Pattern UNRESOLVED_CUSTOM = Pattern.compile("unresolved custom op: ([\\w-]+(?:\\.[\\w-]+)*)");
@@ -47,8 +51,9 @@ public final class TfliteSegmentSession implements AutoCloseable {
   private final int[] outputBytes;
   private final int[] outputOffsets;
   private final int outputTotal;
+  /** Also the interpreter's lock: one invocation at a time. */
   private final Object[] inputSlots;
-  private volatile boolean closed;
+  private final RunGuard guard;
 
   private TfliteSegmentSession(Segment segment, String processorId, Interpreter interpreter, ByteBuffer modelBuffer) {
     this.segment = segment;
@@ -81,6 +86,7 @@ public final class TfliteSegmentSession implements AutoCloseable {
     }
     this.outputTotal = total;
     this.inputSlots = new Object[ins.size()];
+    this.guard = new RunGuard("segment " + segment.label() + " on '" + processorId + "'");
   }
 
   /**
@@ -136,11 +142,17 @@ public final class TfliteSegmentSession implements AutoCloseable {
    *
    * @throws SplitstreamException when an input is missing, unexpected, or of the wrong type or
    *     shape (one line naming it)
+   * @throws IllegalStateException when the session is closed
    */
   public TensorMap run(TensorMap in) {
-    if (closed) {
-      throw new IllegalStateException("segment " + segment.label() + " on '" + processorId + "' is closed");
-    }
+    return guard.run(() -> {
+      synchronized (inputSlots) {
+        return runOpen(in);
+      }
+    });
+  }
+
+  private TensorMap runOpen(TensorMap in) {
     check(in);
     for (Map.Entry<String, Tensor> e : in.asMap().entrySet()) {
       inputSlots[inputIndex.get(e.getKey())] = e.getValue().data();
@@ -212,12 +224,9 @@ public final class TfliteSegmentSession implements AutoCloseable {
     };
   }
 
+  /** Frees the interpreter after the run in flight; idempotent, from any thread. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    interpreter.close();
+    guard.close(interpreter::close);
   }
 }

@@ -91,6 +91,39 @@ class SocProfilesTest {
         .hasMessageStartingWith("SoC profile l.json: no link between cpu and npu: add {");
   }
 
+  @Test
+  void aBadThermalEntryIsRefusedNamingTheProcessorAndTheField() {
+    String gpu = "\"id\": \"gpu\",";
+    assertThat(shipped()).contains(gpu);
+    String[][] cases = {
+        {"\"sustainedFraction\": 0, \"timeConstantSeconds\": 60", "thermal.sustainedFraction is 0.0"},
+        {"\"sustainedFraction\": 1.2, \"timeConstantSeconds\": 60", "thermal.sustainedFraction is 1.2"},
+        {"\"sustainedFraction\": 0.8, \"timeConstantSeconds\": 0", "thermal.timeConstantSeconds is 0.0"},
+        {"\"sustainedFraction\": 0.8, \"timeConstantSeconds\": -5", "thermal.timeConstantSeconds is -5.0"},
+        {"\"sustainedFraction\": 0.8, \"timeConstantSeconds\": 60, \"tau\": 3", "thermal has no field 'tau'"},
+        {"\"sustainedFraction\": 0.8", "thermal.timeConstantSeconds"},
+    };
+    for (String[] c : cases) {
+      String json = shipped().replaceFirst("\"thermal\": \\{[^}]*\\}", "\"thermal\": {" + c[0] + "}");
+      assertThat(json).as("case %s applied", c[0]).contains(c[0]);
+      assertThatThrownBy(() -> SocProfiles.parse(json.getBytes(StandardCharsets.UTF_8), "t.json"))
+          .as(c[0])
+          .isInstanceOf(SplitstreamException.class)
+          .hasMessageStartingWith("SoC profile t.json: processor 'gpu': ")
+          .hasMessageContaining(c[1])
+          .hasMessageNotContaining("\n");
+    }
+  }
+
+  @Test
+  void thermalIsOptionalAndReadWhereGiven() {
+    SocProfile p = SocProfiles.load("sd855-pixel4");
+    assertThat(p.processor("gpu").orElseThrow().thermal()).contains(new SocProfile.Thermal(0.77, 60));
+    assertThat(p.processor("cpu").orElseThrow().thermal()).isEmpty();
+    assertThat(SocProfiles.load("host-2core").processor("cpu").orElseThrow().thermal()).isEmpty();
+    assertThat(p.sources()).anySatisfy(s -> assertThat(s.figure()).contains("34.00 fps", "26.14 fps", "assumed"));
+  }
+
   private static String shipped() {
     try (var in = SocProfiles.class.getClassLoader().getResourceAsStream("profiles/sd855-pixel4.json")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -166,6 +166,34 @@ public abstract class ProcessorContract {
   }
 
   @Test
+  void runsRacingACloseCompleteCorrectlyOrAreRefusedAsClosed() throws InterruptedException {
+    Sample s = supportedSample();
+    int threads = 4;
+    for (int round = 0; round < 5; round++) {
+      LoadedSegment loaded = processor.load(s.segment());
+      CloseRace.Outcome o = CloseRace.runsAgainstClose(threads, () -> loaded.run(s.inputs()).outputs(),
+          out -> assertMatches(out, s.reference()), loaded::close, s.segment().label());
+      assertThat(o.unexpected()).as("round %d: runs that neither completed nor were refused", round).isEmpty();
+      assertThat(o.refused()).isEqualTo(threads);
+      assertThat(o.completed()).isGreaterThanOrEqualTo(threads);
+    }
+  }
+
+  @Test
+  void closeFromEightThreadsAtOnceClosesOnceAndLaterRunsAreRefused() throws InterruptedException {
+    Sample s = supportedSample();
+    for (int round = 0; round < 20; round++) {
+      LoadedSegment loaded = processor.load(s.segment());
+      loaded.run(s.inputs());
+      assertThat(CloseRace.closeAtOnce(8, loaded::close)).as("round %d: what closers threw", round).isEmpty();
+      assertThatThrownBy(() -> loaded.run(s.inputs())).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(s.segment().label())
+          .hasMessageContaining("closed")
+          .hasMessageNotContaining("\n");
+    }
+  }
+
+  @Test
   void offlineProcessorRefusesLoadAndRun() {
     Sample s = supportedSample();
     try (LoadedSegment loaded = processor.load(s.segment())) {
