@@ -3,14 +3,16 @@ package io.splitstream.pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.model.TensorSpec;
-import io.splitstream.devices.processor.Execution;
 import io.splitstream.devices.processor.LoadedSegment;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
+import io.splitstream.devices.processor.ProcessorOfflineException;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.operators.Admission;
+import io.splitstream.operators.EpochSwitch;
+import io.splitstream.operators.FrameAudit;
 import io.splitstream.operators.HandOff;
 import io.splitstream.operators.Ledger;
 import io.splitstream.operators.LedgerSink;
@@ -25,58 +27,77 @@ import io.splitstream.pipeline.metrics.FrameCounts;
 import io.splitstream.pipeline.metrics.PipelineMetrics;
 import io.splitstream.pipeline.metrics.ProcessorLabels;
 import io.splitstream.pipeline.metrics.StageMeters;
-import io.splitstream.pipeline.metrics.TransferMeter;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.source.FrameSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One model split across processors, running one stream: source, admission (the overload policy
- * and the frame ledger), one ordered stage per segment of the plan, sink.
+ * and the frame ledger), the stages of the current plan, sink; and, while it runs, switches from
+ * one plan to the next without losing or reordering a frame.
  *
- * <p>Stages on different processors work on different frames at once (pipeline parallelism); a
- * stage with several replicas serves frames on each of them (data parallelism) and still emits
- * them in order. Before a stage computes, the frame's input tensors move from the previous
- * stage's processor (the host processor for the first stage) at the platform interconnect's cost;
- * the last stage moves the outputs back to the host. Emulated processors hold the stage busy for
- * their profile's service time, measured on the pipeline's scheduler, so the same assembly runs in
- * real time or, on a {@link io.splitstream.operators.time.SimulatedTime}, in virtual time.
+ * <p><b>Stages.</b> Stages on different processors work on different frames at once (pipeline
+ * parallelism); a stage with several replicas serves frames on each of them (data parallelism)
+ * and still emits them in order. Every invocation goes through its processor's lane ({@link
+ * ProcessorLanes}): a processor serves one invocation at a time whichever stage, epoch or probe
+ * asks, and the wait for it is queue time. Before a stage computes, the frame's input tensors move
+ * from the previous stage's processor (the host processor for the first stage) at the platform
+ * interconnect's cost; the last stage moves the outputs back to the host.
  *
- * <p>Every frame the source emits is counted once and leaves once: completed, shed by the named
- * policy, or failed with its cause (a segment that throws fails that frame only). {@link #run()}
- * emits the {@link RunReport} when the source has ended (or {@link #drain()} was called) and every
- * admitted frame has left; cancelling it settles the frames in flight as shed {@code cancelled}.
+ * <p><b>Epochs.</b> A frame is stamped at admission with the epoch of the plan current then, and
+ * that plan computes it ({@link EpochSwitch#routedBy}). {@link #switchTo(Plan)} loads the new
+ * plan's segments while the old plan serves (make before break: reused segments from the {@link
+ * SegmentCache} cost nothing; new ones cost their load time, charged on the pipeline clock before
+ * the switch takes effect), then makes it current. The old epoch finishes the frames it was given,
+ * then its segments are released to the cache. Outputs leave in admission order across epochs.
  *
- * <p>One run per instance. Thread-safe: {@link #drain()}, {@link #ledger()} and {@link
- * #progress()} may be called from any thread while it runs.
+ * <p><b>Processor loss.</b> With {@link Builder#retryOnLoss(boolean)}, a frame whose processor
+ * is found offline (mid-invocation or when its turn comes) is run again from its input under the
+ * first plan that does not use that processor, keeps its place in the order, and is counted as
+ * retried; when no plan can run it ({@link #noPlan}), it fails with that cause. Without it the
+ * frame fails with {@code ProcessorOfflineException}.
+ *
+ * <p><b>Ledger and audit.</b> Every frame the source emits is counted once and leaves once:
+ * completed, shed by the named policy, or failed with its cause (a segment that throws fails that
+ * frame only). Besides the ledger's counters, a {@link FrameAudit} checks by stream and sequence
+ * number that each offered frame was settled exactly once; the report carries its verdict. A
+ * source error ends admission; the frames admitted before it finish, and {@link #run()} still
+ * reports, with the error.
+ *
+ * <p>One run per instance. Thread-safe: {@link #drain()}, {@link #switchTo}, {@link #ledger()}
+ * and {@link #progress()} may be called from any thread while it runs.
  */
 public final class Pipeline implements AutoCloseable {
 
   /** A segment loaded on one processor: one worker of a stage. */
-  public record Replica(Processor processor, LoadedSegment loaded, Scheduler runOn) {
+  public record Replica(Processor processor, LoadedSegment loaded) {
     public Replica {
       Objects.requireNonNull(processor, "processor");
       Objects.requireNonNull(loaded, "loaded");
-      Objects.requireNonNull(runOn, "runOn");
     }
   }
 
-  /** One stage of the running plan: its segment and the replicas that run it. */
+  /** One stage of a plan: its segment and the replicas that run it. */
   public record StageBinding(int index, Segment segment, List<Replica> replicas) {
     public StageBinding {
       replicas = List.copyOf(replicas);
@@ -86,13 +107,29 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /**
+   * One invocation as measured, for the controller: what {@code processor} took to run nodes
+   * {@code [firstNode, endNode)} (its measured service time: the profile's figure on an emulated
+   * processor, the host's on a real one), at {@code atNanos} on the pipeline clock.
+   */
+  public record Observation(String processor, int firstNode, int endNode, long serviceNanos, long atNanos, boolean probe) {}
+
+  /**
+   * A switch that took effect.
+   *
+   * @param epoch the new plan's epoch
+   * @param loadCost what loading its new segments cost (charged before it took effect)
+   * @param loaded segments it had to load
+   * @param reused segments it found loaded
+   * @param atNanos when it took effect, pipeline clock
+   */
+  public record Activation(long epoch, Plan plan, Duration loadCost, int loaded, int reused, long atNanos) {}
+
   /** A point-in-time view for a progress line. */
-  public record Progress(LedgerSnapshot ledger, double elapsedSeconds, double p50Ms, double p99Ms) {}
+  public record Progress(LedgerSnapshot ledger, double elapsedSeconds, double p50Ms, double p99Ms, long retried) {}
 
   private final String modelName;
   private final Platform platform;
-  private final Plan plan;
-  private final List<StageBinding> stages;
   private final FrameSource source;
   private final ShedPolicy policy;
   private final int capacity;
@@ -101,25 +138,44 @@ public final class Pipeline implements AutoCloseable {
   private final boolean simulated;
   private final Consumer<Outcome<Frame>> onOutcome;
   private final Runnable onClose;
+  private final SegmentCache cache;
+  private final ProcessorLanes lanes;
+  private final boolean ownsLanes;
+  private final boolean retryOnLoss;
+  private final Optional<Duration> budget;
 
   private final Ledger ledger = new Ledger();
+  private final FrameAudit audit = new FrameAudit();
   private final Admission<Frame> admission;
+  private final EpochSwitch<Frame, Frame> epochSwitch;
   private final PipelineMetrics metrics;
   private final Histogram latency = new ConcurrentHistogram(3_600_000_000_000L, 3);
   private final Map<String, Long> lastSeq = new ConcurrentHashMap<>();
   private final AtomicLong orderViolations = new AtomicLong();
-  private final AtomicLong emulationLag = new AtomicLong();
   private final AtomicLong firstCompletion = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong lastCompletion = new AtomicLong(Long.MIN_VALUE);
-  private final List<StageStats> stageStats = new ArrayList<>();
+  private final LongAdder retried = new LongAdder();
+  private final LongAdder withinBudget = new LongAdder();
+  private final LongAdder loadNanos = new LongAdder();
+  private final Map<Long, LiveEpoch> epochs = new ConcurrentHashMap<>();
+  private final List<LiveEpoch> allEpochs = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Sinks.Many<Object> planEvents = Sinks.many().replay().latest();
+  private final Sinks.Empty<Void> finished = Sinks.empty();
+  private final Map<LoadedSegment, TensorMap> lastInputs = new ConcurrentHashMap<>();
   private final Processor host;
+  private volatile Consumer<Observation> observer = o -> {};
+  private volatile Consumer<String> lossListener = id -> {};
+  private volatile LiveEpoch current;
   private volatile long startNanos = Long.MIN_VALUE;
+  private volatile Activation lastActivation;
+  private volatile TensorMap lastSourceInput;
+
+  /** A reason no plan can run a frame, published by the controller. */
+  private record NoPlan(RuntimeException cause) {}
 
   private Pipeline(Builder b) {
     this.modelName = b.modelName;
     this.platform = b.platform;
-    this.plan = b.plan;
-    this.stages = List.copyOf(b.stages);
     this.source = b.source;
     this.policy = b.policy;
     this.capacity = b.capacity;
@@ -128,16 +184,26 @@ public final class Pipeline implements AutoCloseable {
     this.simulated = b.simulated;
     this.onOutcome = b.onOutcome;
     this.onClose = b.onClose;
-    this.admission = Admission.of(policy, capacity, ledger, Frame::captureNanos, clock, (frame, reason) -> {});
+    this.cache = b.cache;
+    this.ownsLanes = b.lanes == null;
+    this.lanes = b.lanes != null ? b.lanes : new ProcessorLanes(platform, clock, simulated);
+    this.retryOnLoss = b.retryOnLoss;
+    this.budget = b.policy instanceof ShedPolicy.Deadline d ? Optional.of(d.budget()) : b.budget;
+    this.admission = Admission.of(policy, capacity, ledger, Frame::captureNanos, clock,
+        (frame, reason) -> audit.settled(frame.streamId(), frame.seq(), "shed:" + reason))
+        .tagging(f -> f.withEpoch(current.number));
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
     this.host = platform.processors().stream()
         .filter(p -> p.id().equals("cpu"))
         .findFirst()
         .or(() -> platform.processors().stream().filter(p -> p.kind() == ProcessorKind.CPU).findFirst())
         .orElse(null);
-    for (StageBinding s : stages) {
-      stageStats.add(new StageStats(s));
-    }
+    LiveEpoch first = new LiveEpoch(0, b.plan.withEpoch(0), b.stages, null, 0);
+    this.current = first;
+    epochs.put(0L, first);
+    allEpochs.add(first);
+    this.epochSwitch = EpochSwitch.routedBy(Frame::epoch, chain(first)).onRetired(e -> retire(e.number()));
+    planEvents.tryEmitNext(first);
   }
 
   public static Builder builder() {
@@ -145,32 +211,30 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Runs the stream. Subscribe once; emits the report when the source has ended or the run was
-   * drained, and every admitted frame has left.
+   * Runs the stream. Subscribe once; emits the report when the source has ended (or failed, or
+   * the run was drained) and every admitted frame has left.
    */
   public Mono<RunReport> run() {
     return Mono.defer(() -> {
       startNanos = clock.now(TimeUnit.NANOSECONDS);
-      metrics.planChanged(plan.label(), plan.epoch(), plan.throughputFps(),
-          Duration.ofNanos(Math.round(plan.latencyMs() * 1e6)));
-      Flux<Outcome<Frame>> flow = source.frames().transform(admission);
-      for (StageBinding s : stages) {
-        HandOff<Outcome<Frame>> handOff = HandOff.bounded(handOffCapacity);
-        metrics.bindQueueDepth(s.index(), handOff::depth);
-        StageStats stats = stageStats.get(s.index());
-        OrderedStage<Frame, Frame> stage = OrderedStage.<Replica, Frame, Frame>async(
-            "stage" + s.index(), s.replicas(), w -> work(s, stats, w), clock);
-        if (s.replicas().size() > 1) {
-          // replicas of unequal speed: let fast ones run ahead of a slow one holding the head of the order
-          stage = stage.withWindow(4 * s.replicas().size());
-        }
-        if (policy instanceof ShedPolicy.Deadline d) {
-          stage = stage.withDeadline(d, Frame::captureNanos);
-        }
-        flow = flow.transform(handOff).transform(stage);
-      }
-      return LedgerSink.settle(flow, ledger, this::atSink).map(this::report);
+      publishPlan(current);
+      Flux<Outcome<Frame>> flow = source.frames()
+          .doOnNext(f -> {
+            audit.offered(f.streamId(), f.seq());
+            lastSourceInput = f.tensors();
+          })
+          .transform(admission)
+          .transform(epochSwitch);
+      return LedgerSink.settle(flow, ledger, this::atSink)
+          .map(snap -> report(snap, null))
+          .onErrorResume(e -> Mono.fromSupplier(() -> report(ledger.snapshot(), e)))
+          .doFinally(s -> finished.tryEmitEmpty());
     });
+  }
+
+  /** Completes when {@link #run()} has ended (reported, failed or been cancelled). */
+  public Mono<Void> finished() {
+    return finished.asMono();
   }
 
   /** Stops admitting: the source is cancelled, frames in flight finish, then {@link #run()} reports. */
@@ -182,65 +246,266 @@ public final class Pipeline implements AutoCloseable {
     return ledger.snapshot();
   }
 
+  /** The admission buffer (or request-ahead under {@code block}), in frames. */
+  public int capacity() {
+    return capacity;
+  }
+
+  /** The plan frames admitted now go to. */
   public Plan plan() {
-    return plan;
+    return current.plan;
+  }
+
+  /** The plan's stages with their loaded segments. */
+  public List<StageBinding> stages() {
+    return current.stages;
   }
 
   public PipelineMetrics metrics() {
     return metrics;
   }
 
+  public Platform platform() {
+    return platform;
+  }
+
+  public Scheduler clock() {
+    return clock;
+  }
+
+  public boolean simulated() {
+    return simulated;
+  }
+
+  /** The lanes this pipeline runs on. */
+  public ProcessorLanes lanes() {
+    return lanes;
+  }
+
+  /** The segment cache behind {@link #switchTo}, if the pipeline was given one. */
+  public Optional<SegmentCache> cache() {
+    return Optional.ofNullable(cache);
+  }
+
+  /** Frames run again under a later plan after their processor was lost. */
+  public long retried() {
+    return retried.sum();
+  }
+
+  /** Sees every invocation's measured service time (and every probe's), on the thread that ended it. */
+  public void observe(Consumer<Observation> listener) {
+    this.observer = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Told the id of each processor an invocation found offline. */
+  public void onProcessorLost(Consumer<String> listener) {
+    this.lossListener = Objects.requireNonNull(listener, "listener");
+  }
+
   public Progress progress() {
     long now = clock.now(TimeUnit.NANOSECONDS);
     double elapsed = startNanos == Long.MIN_VALUE ? 0 : (now - startNanos) / 1e9;
-    return new Progress(ledger.snapshot(), elapsed, percentileMs(50), percentileMs(99));
+    return new Progress(ledger.snapshot(), elapsed, percentileMs(50), percentileMs(99), retried.sum());
+  }
+
+  /**
+   * Loads {@code plan} (what the cache lacks) while the current plan serves, charges its load cost
+   * on the pipeline clock, then makes it current: frames admitted from then on run on it. Emits
+   * the activation; errors (e.g. a processor that refuses a segment) leave the current plan in
+   * place.
+   *
+   * @throws IllegalStateException when the pipeline was built without a segment cache
+   */
+  public Mono<Activation> switchTo(Plan plan) {
+    return switchTo(plan, false);
+  }
+
+  /**
+   * {@link #switchTo(Plan)}; with {@code free}, the load cost is reported but not charged (the
+   * oracle baseline, which switches for free).
+   */
+  public Mono<Activation> switchTo(Plan plan, boolean free) {
+    if (cache == null) {
+      return Mono.error(new IllegalStateException("this pipeline was built without a segment cache: it cannot switch plans"));
+    }
+    Objects.requireNonNull(plan, "plan");
+    return Mono.defer(() -> {
+      long wallStart = System.nanoTime();
+      Mono<SegmentCache.LoadedPlan> load = Mono.fromCallable(() -> cache.acquire(plan));
+      if (!simulated) {
+        load = load.subscribeOn(Schedulers.boundedElastic());
+      }
+      return load.flatMap(lp -> {
+        long charge = free ? 0 : lp.loadCost().toNanos();
+        if (!simulated && !free) {
+          // real time: what the host already spent loading counts towards the cost
+          charge -= System.nanoTime() - wallStart;
+        }
+        Mono<SegmentCache.LoadedPlan> ready = charge > 0
+            ? Mono.delay(Duration.ofNanos(charge), clock).thenReturn(lp)
+            : Mono.just(lp);
+        return ready.map(this::activate);
+      });
+    });
+  }
+
+  /**
+   * Tells frames waiting for a plan without a lost processor that none can be had: they fail
+   * with {@code cause}. A later {@link #switchTo} serves the frames lost after it.
+   */
+  public void noPlan(RuntimeException cause) {
+    planEvents.tryEmitNext(new NoPlan(Objects.requireNonNull(cause, "cause")));
+  }
+
+  /**
+   * Runs one invocation on {@code processorId} with an idle segment loaded there and the last
+   * input it saw, through the processor's lane (a probe costs real processor time, like any
+   * invocation). Empty when nothing is loaded there or it never ran; errors when the processor is
+   * offline.
+   */
+  public Mono<Observation> probe(String processorId) {
+    if (cache == null) {
+      return Mono.empty();
+    }
+    return Mono.defer(() -> {
+      for (Map.Entry<SegmentCache.Key, LoadedSegment> e : cache.loadedOn(processorId)) {
+        SegmentCache.Key key = e.getKey();
+        TensorMap in = lastInputs.get(e.getValue());
+        if (in == null && key.firstNode() == 0) {
+          in = lastSourceInput;
+        }
+        if (in != null) {
+          return lanes.invoke(e.getValue(), in, 0, t -> 0).map(inv -> new Observation(processorId, key.firstNode(),
+              key.endNode(), inv.execution().serviceNanos(), inv.endedNanos(), true));
+        }
+      }
+      return Mono.empty();
+    });
+  }
+
+  private synchronized Activation activate(SegmentCache.LoadedPlan lp) {
+    long number = current.number + 1;
+    Plan plan = lp.plan().withEpoch(number);
+    long now = clock.now(TimeUnit.NANOSECONDS);
+    LiveEpoch ep = new LiveEpoch(number, plan, lp.stages(), lp, now);
+    EpochSwitch.Epoch<Frame, Frame> e = epochSwitch.switchTo(chain(ep));
+    if (e.number() != number) {
+      throw new IllegalStateException("epoch switch numbered the new plan " + e.number() + ", expected " + number);
+    }
+    epochs.put(number, ep);
+    allEpochs.add(ep);
+    current = ep;
+    loadNanos.add(lp.loadCost().toNanos());
+    lastActivation = new Activation(number, plan, lp.loadCost(), lp.loaded(), lp.reused(), now);
+    publishPlan(ep);
+    planEvents.tryEmitNext(ep);
+    return lastActivation;
+  }
+
+  private void publishPlan(LiveEpoch ep) {
+    metrics.planChanged(ep.plan.label(), ep.number, ep.plan.throughputFps(),
+        Duration.ofNanos(Math.round(ep.plan.latencyMs() * 1e6)));
+    for (int i = 0; i < ep.handOffs.size(); i++) {
+      metrics.bindQueueDepth(i, ep.handOffs.get(i)::depth);
+    }
+  }
+
+  private void retire(long number) {
+    LiveEpoch ep = epochs.remove(number);
+    if (ep != null && ep.loaded != null && cache != null) {
+      cache.release(ep.loaded);
+    }
   }
 
   private double percentileMs(double p) {
     return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(p) / 1e6;
   }
 
-  private Mono<Frame> work(StageBinding s, StageStats stats, Work<Replica, Frame> w) {
-    Replica r = w.worker();
+  /** The stages of one epoch as one chain: a hand-off before each ordered stage. */
+  private Function<Flux<Outcome<Frame>>, Flux<Outcome<Frame>>> chain(LiveEpoch ep) {
+    return in -> {
+      Flux<Outcome<Frame>> flow = in;
+      for (StageBinding s : ep.stages) {
+        OrderedStage<Frame, Frame> stage = OrderedStage.<Replica, Frame, Frame>async(
+            "stage" + s.index(), s.replicas(), w -> work(ep, s, w), clock);
+        if (s.replicas().size() > 1) {
+          // replicas of unequal speed: let fast ones run ahead of a slow one holding the head of the order
+          stage = stage.withWindow(4 * s.replicas().size());
+        }
+        if (policy instanceof ShedPolicy.Deadline d) {
+          stage = stage.withDeadline(d, Frame::captureNanos);
+        }
+        flow = flow.transform(ep.handOffs.get(s.index())).transform(stage);
+      }
+      return flow;
+    };
+  }
+
+  private Mono<Frame> work(LiveEpoch ep, StageBinding s, Work<Replica, Frame> w) {
     Frame frame = w.item();
-    TensorMap inputs = select(frame.tensors(), s.segment().inputs(), s.segment().label());
-    Processor from = previousProcessor(frame);
-    long transferIn = transfer(from, r.processor(), inputs.totalBytes());
-    boolean last = s.index() == stages.size() - 1;
-    Mono<Execution> compute = Mono.fromCallable(() -> r.loaded().run(inputs));
-    if (!simulated) {
-      compute = compute.subscribeOn(r.runOn());
+    if (frame.done()) {
+      // a re-run under a later plan already took it through every stage
+      return Mono.just(frame);
     }
-    Mono<Execution> afterTransfer = transferIn > 0
-        ? Mono.delay(Duration.ofNanos(transferIn), clock).then(compute)
-        : compute;
+    return invoke(ep, s, w.worker(), frame, w.enqueuedNanos())
+        .onErrorResume(ProcessorOfflineException.class,
+            e -> retryOnLoss ? rerun(frame, e, 0) : Mono.error(e));
+  }
+
+  private Mono<Frame> invoke(LiveEpoch ep, StageBinding s, Replica r, Frame frame, long enqueued) {
     return Mono.defer(() -> {
-      long computeStart = clock.now(TimeUnit.NANOSECONDS) + transferIn;
-      return afterTransfer.flatMap(e -> hold(e, computeStart, last ? transfer(r.processor(), host, e.outputs().totalBytes()) : 0));
-    }).map(e -> {
-      long ended = clock.now(TimeUnit.NANOSECONDS);
-      StageVisit visit = new StageVisit(s.index(), r.processor().id(), w.enqueuedNanos(), w.startedNanos(), ended,
-          e.hostNanos(), e.emulated());
-      stats.record(r.processor().id(), visit);
-      // a segment's outputs are exactly what crosses the next cut (pass-through tensors included)
-      return frame.after(visit, e.outputs());
+      TensorMap inputs = select(frame.tensors(), s.segment().inputs(), s.segment().label());
+      Processor from = s.index() == 0 ? host : previousProcessor(frame);
+      long transferIn = transfer(from, r.processor(), inputs.totalBytes());
+      boolean last = s.index() == ep.stages.size() - 1;
+      lastInputs.put(r.loaded(), inputs);
+      return lanes.invoke(r.loaded(), inputs, transferIn,
+              out -> last ? transfer(r.processor(), host, out.totalBytes()) : 0)
+          .map(inv -> {
+            StageVisit visit = new StageVisit(s.index(), r.processor().id(), enqueued, inv.startedNanos(),
+                inv.endedNanos(), inv.execution().hostNanos(), inv.execution().emulated());
+            ep.stats.get(s.index()).record(r.processor().id(), visit);
+            Plan.Stage ps = ep.plan.stages().get(s.index());
+            observer.accept(new Observation(r.processor().id(), ps.firstNode(), ps.endNode(),
+                inv.execution().serviceNanos(), inv.endedNanos(), false));
+            // a segment's outputs are exactly what crosses the next cut (pass-through tensors included)
+            return frame.after(visit, inv.execution().outputs());
+          });
     });
   }
 
-  /** Keeps the service time an emulated processor's profile gives; real ones took what they took. */
-  private Mono<Execution> hold(Execution e, long computeStart, long transferOut) {
-    long hold = transferOut;
-    if (e.emulated()) {
-      long spent = clock.now(TimeUnit.NANOSECONDS) - computeStart;
-      long remaining = e.serviceNanos() - spent;
-      if (remaining < 0) {
-        // the host computed slower than the emulated processor would have: the emulation lags
-        emulationLag.incrementAndGet();
-      } else {
-        hold += remaining;
-      }
+  /**
+   * Runs {@code frame} again from its input under the first plan without the lost processor, every
+   * stage in turn, and marks it done so the rest of its own epoch passes it on in order.
+   */
+  private Mono<Frame> rerun(Frame frame, ProcessorOfflineException lost, int attempt) {
+    if (attempt == 0) {
+      retried.increment();
     }
-    return hold > 0 ? Mono.delay(Duration.ofNanos(hold), clock).thenReturn(e) : Mono.just(e);
+    lossListener.accept(lost.processorId());
+    if (attempt >= platform.processors().size()) {
+      return Mono.error(lost);
+    }
+    return planEvents.asFlux()
+        .filter(x -> x instanceof NoPlan || !((LiveEpoch) x).uses(lost.processorId()))
+        .next()
+        .flatMap(x -> x instanceof NoPlan np ? Mono.<Frame>error(np.cause()) : runWhole((LiveEpoch) x, frame.restarted()))
+        .onErrorResume(ProcessorOfflineException.class, e -> rerun(frame, e, attempt + 1))
+        .map(Frame::finished);
+  }
+
+  private Mono<Frame> runWhole(LiveEpoch ep, Frame start) {
+    Mono<Frame> m = Mono.just(start);
+    for (StageBinding s : ep.stages) {
+      m = m.flatMap(f -> {
+        long ready = clock.now(TimeUnit.NANOSECONDS);
+        Replica r = s.replicas().stream()
+            .min(Comparator.comparingInt(x -> lanes.lane(x.processor().id()).queued()))
+            .orElseThrow();
+        return invoke(ep, s, r, f, ready);
+      });
+    }
+    return m;
   }
 
   private long transfer(Processor from, Processor to, long bytes) {
@@ -248,8 +513,7 @@ public final class Pipeline implements AutoCloseable {
       return 0;
     }
     long nanos = platform.interconnect().transferNanos(from, to, bytes);
-    TransferMeter meter = metrics.transfer(from.id(), to.id());
-    meter.record(bytes);
+    metrics.transfer(from.id(), to.id()).record(bytes);
     return Math.max(0, nanos);
   }
 
@@ -282,14 +546,24 @@ public final class Pipeline implements AutoCloseable {
       if (prev != null && prev >= frame.seq()) {
         orderViolations.incrementAndGet();
       }
+      String how;
       if (outcome instanceof Outcome.Ok<Frame>) {
         long now = clock.now(TimeUnit.NANOSECONDS);
         long l = Math.max(0, now - frame.captureNanos());
         latency.recordValue(Math.min(l, latency.getHighestTrackableValue()));
         metrics.recordLatency(l);
+        if (budget.isPresent() && l <= budget.get().toNanos()) {
+          withinBudget.increment();
+        }
         firstCompletion.compareAndSet(Long.MIN_VALUE, now);
         lastCompletion.set(now);
+        how = "completed";
+      } else if (outcome instanceof Outcome.Failed<Frame> f) {
+        how = "failed:" + Ledger.causeName(f.cause());
+      } else {
+        how = "shed:" + ((Outcome.Shed<Frame>) outcome).reason();
       }
+      audit.settled(frame.streamId(), frame.seq(), how);
     }
     onOutcome.accept(outcome);
   }
@@ -299,7 +573,7 @@ public final class Pipeline implements AutoCloseable {
     return new FrameCounts(s.offered(), s.completed(), s.shedByReason(), s.failedByCause(), s.inFlight());
   }
 
-  private RunReport report(LedgerSnapshot snap) {
+  private RunReport report(LedgerSnapshot snap, Throwable error) {
     long end = clock.now(TimeUnit.NANOSECONDS);
     double seconds = (end - startNanos) / 1e9;
     long first = firstCompletion.get();
@@ -308,9 +582,15 @@ public final class Pipeline implements AutoCloseable {
         ? (snap.completed() - 1) / ((lastDone - first) / 1e9)
         : 0;
     List<RunReport.StageReport> stageReports = new ArrayList<>();
-    for (StageStats st : stageStats) {
-      stageReports.add(st.report(seconds, metrics));
+    for (LiveEpoch ep : allEpochs) {
+      for (StageStats st : ep.stats) {
+        if (st.count.sum() > 0 || ep == current) {
+          stageReports.add(st.report(ep.number, seconds, metrics));
+        }
+      }
     }
+    FrameAudit.Result verdict = audit.result();
+    Plan first0 = allEpochs.get(0).plan;
     return new RunReport(
         modelName,
         platform.name(),
@@ -319,9 +599,9 @@ public final class Pipeline implements AutoCloseable {
         simulated,
         source.description(),
         policy.name(),
-        plan.label(),
-        plan.throughputFps(),
-        plan.latencyMs(),
+        first0.label(),
+        first0.throughputFps(),
+        first0.latencyMs(),
         seconds,
         RunReport.LedgerReport.of(snap),
         seconds > 0 ? snap.completed() / seconds : 0,
@@ -329,15 +609,61 @@ public final class Pipeline implements AutoCloseable {
         RunReport.LatencyReport.of(latency),
         stageReports,
         orderViolations.get(),
-        emulationLag.get(),
-        "");
+        lanes.emulationLag(),
+        "",
+        retried.sum(),
+        budget.map(b -> b.toNanos() / 1e6).orElse(0.0),
+        withinBudget.sum(),
+        new RunReport.AuditReport(verdict.passed(), verdict.describe()),
+        error == null ? "" : describe(error),
+        RunReport.Adaptation.none(current.plan.label(), current.number, loadNanos.sum() / 1e6));
   }
 
-  /** Closes the loaded segments and the stage threads. Idempotent. */
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Closes the loaded segments and the processors' threads. Idempotent. */
   @Override
   public void close() {
     metrics.close();
+    if (ownsLanes) {
+      lanes.close();
+    }
+    if (cache != null) {
+      cache.close();
+    }
     onClose.run();
+  }
+
+  /** One plan epoch while it serves: its stages, their hand-offs and statistics. */
+  private final class LiveEpoch {
+    final long number;
+    final Plan plan;
+    final List<StageBinding> stages;
+    final SegmentCache.LoadedPlan loaded;
+    final List<HandOff<Outcome<Frame>>> handOffs = new ArrayList<>();
+    final List<StageStats> stats = new ArrayList<>();
+
+    LiveEpoch(long number, Plan plan, List<StageBinding> stages, SegmentCache.LoadedPlan loaded, long since) {
+      this.number = number;
+      this.plan = plan;
+      this.stages = List.copyOf(stages);
+      this.loaded = loaded;
+      for (StageBinding s : this.stages) {
+        handOffs.add(HandOff.bounded(handOffCapacity));
+        StageStats st = new StageStats(s);
+        for (Replica r : s.replicas()) {
+          st.meters.put(r.processor().id(), metrics.stage(s.index(), ProcessorLabels.of(r.processor())));
+        }
+        stats.add(st);
+      }
+    }
+
+    boolean uses(String processor) {
+      return stages.stream().anyMatch(s -> s.replicas().stream().anyMatch(r -> r.processor().id().equals(processor)));
+    }
   }
 
   /** Per-stage accumulation of queue wait and service time. */
@@ -364,11 +690,12 @@ public final class Pipeline implements AutoCloseable {
       }
     }
 
-    RunReport.StageReport report(double seconds, PipelineMetrics metrics) {
+    RunReport.StageReport report(long epoch, double seconds, PipelineMetrics metrics) {
       long n = count.sum();
       List<String> procs = binding.replicas().stream().map(r -> r.processor().id()).toList();
       double busy = procs.stream().mapToDouble(metrics::busyShare).average().orElse(0);
       return new RunReport.StageReport(
+          epoch,
           binding.index(),
           binding.segment().label(),
           procs,
@@ -382,7 +709,7 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
-  /** Assembles a pipeline; see {@link Assembly} for building one from a model and a plan. */
+  /** Assembles a pipeline; see {@link SegmentCache} for loading a plan's stages. */
   public static final class Builder {
     private String modelName;
     private Platform platform;
@@ -397,6 +724,10 @@ public final class Pipeline implements AutoCloseable {
     private MeterRegistry registry;
     private Consumer<Outcome<Frame>> onOutcome = o -> {};
     private Runnable onClose = () -> {};
+    private SegmentCache cache;
+    private ProcessorLanes lanes;
+    private boolean retryOnLoss;
+    private Optional<Duration> budget = Optional.empty();
 
     private Builder() {}
 
@@ -410,13 +741,26 @@ public final class Pipeline implements AutoCloseable {
       return this;
     }
 
+    /** The first plan (epoch 0). */
     public Builder plan(Plan p) {
       this.plan = p;
       return this;
     }
 
+    /** The first plan's stages, loaded. */
     public Builder stages(List<StageBinding> s) {
       this.stages = s;
+      return this;
+    }
+
+    /**
+     * The first plan, loaded through {@code cache}, which also serves every later {@link
+     * Pipeline#switchTo} and is closed with the pipeline.
+     */
+    public Builder plan(Plan p, SegmentCache cache) {
+      this.plan = p;
+      this.cache = cache;
+      this.stages = cache.acquire(p).stages();
       return this;
     }
 
@@ -454,6 +798,24 @@ public final class Pipeline implements AutoCloseable {
       return this;
     }
 
+    /** The processors' lanes, when shared with other pipelines; by default the pipeline makes its own. */
+    public Builder lanes(ProcessorLanes l) {
+      this.lanes = l;
+      return this;
+    }
+
+    /** Whether a frame that finds its processor offline waits for the next plan and runs again. */
+    public Builder retryOnLoss(boolean retry) {
+      this.retryOnLoss = retry;
+      return this;
+    }
+
+    /** The latency budget completed frames are counted against (the deadline policy's, when it is one). */
+    public Builder budget(Optional<Duration> b) {
+      this.budget = Objects.requireNonNull(b, "budget");
+      return this;
+    }
+
     /** Sees every outcome at the sink, in order, before it is settled. */
     public Builder onOutcome(Consumer<Outcome<Frame>> c) {
       this.onOutcome = c;
@@ -476,14 +838,7 @@ public final class Pipeline implements AutoCloseable {
       if (stages.isEmpty()) {
         throw new IllegalArgumentException("a pipeline needs at least one stage");
       }
-      Pipeline p = new Pipeline(this);
-      for (StageBinding s : stages) {
-        for (Replica r : s.replicas()) {
-          StageMeters m = p.metrics.stage(s.index(), ProcessorLabels.of(r.processor()));
-          p.stageStats.get(s.index()).meters.put(r.processor().id(), m);
-        }
-      }
-      return p;
+      return new Pipeline(this);
     }
   }
 }

@@ -28,6 +28,12 @@ import org.HdrHistogram.Histogram;
  *     slower than the profile's service time, so the emulated timing could not be kept (real-time
  *     mode only; simulation keeps it exactly)
  * @param metricsUrl where the run served {@code /metrics}, empty when it served none
+ * @param retried frames run again under a later plan after their processor was lost
+ * @param budgetMs the latency budget completed frames are counted against, 0 when none
+ * @param withinBudget completed frames whose end-to-end latency was within the budget
+ * @param audit the end-of-run audit: every offered frame settled exactly once, by stream and seq
+ * @param error why the run ended early (a source that failed), empty when it did not
+ * @param adaptation the plans the run went through and the controller's decisions
  */
 public record RunReport(
     String model,
@@ -48,10 +54,53 @@ public record RunReport(
     List<StageReport> stages,
     long orderViolations,
     long emulationLagFrames,
-    String metricsUrl) {
+    String metricsUrl,
+    long retried,
+    double budgetMs,
+    long withinBudget,
+    AuditReport audit,
+    String error,
+    Adaptation adaptation) {
 
   public RunReport {
     stages = List.copyOf(stages);
+  }
+
+  /** The audit's verdict and its one-line account. */
+  public record AuditReport(boolean passed, String summary) {}
+
+  /**
+   * What the controller did.
+   *
+   * @param mode {@code off} (the starting plan throughout), {@code adaptive} or {@code oracle}
+   * @param finalPlan the plan running at the end
+   * @param finalEpoch its epoch (the number of switches made)
+   * @param loadMs load time charged for all switches
+   * @param decisions every switch, in order
+   * @param events the scenario events applied, e.g. {@code t=10.000s gpu share 0.30}
+   */
+  public record Adaptation(String mode, String finalPlan, long finalEpoch, double loadMs,
+      List<io.splitstream.pipeline.adapt.Decision> decisions, List<String> events) {
+    public Adaptation {
+      decisions = List.copyOf(decisions);
+      events = List.copyOf(events);
+    }
+
+    public static Adaptation none(String plan, long epoch, double loadMs) {
+      return new Adaptation("off", plan, epoch, loadMs, List.of(), List.of());
+    }
+
+    /** Switches by trigger. */
+    public Map<String, Long> switchesByTrigger() {
+      Map<String, Long> m = new TreeMap<>();
+      decisions.forEach(d -> m.merge(d.trigger(), 1L, Long::sum));
+      return m;
+    }
+  }
+
+  /** Share of offered frames that completed within the budget; 0 without a budget. */
+  public double withinBudgetShare() {
+    return budgetMs > 0 && ledger.offered() > 0 ? (double) withinBudget / ledger.offered() : 0;
   }
 
   /** The ledger at the end of the run. */
@@ -95,8 +144,10 @@ public record RunReport(
    * @param meanHostMs mean time the host really spent computing the outputs
    * @param utilisation service time over run time, per replica
    * @param busyShare the processors' busy share over the last metrics window
+   * @param epoch the plan epoch the stage belongs to
    */
   public record StageReport(
+      long epoch,
       int index,
       String segment,
       List<String> processors,
@@ -115,7 +166,20 @@ public record RunReport(
   public RunReport withMetricsUrl(String url) {
     return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
         predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
-        latency, stages, orderViolations, emulationLagFrames, url);
+        latency, stages, orderViolations, emulationLagFrames, url, retried, budgetMs, withinBudget, audit, error,
+        adaptation);
+  }
+
+  public RunReport withAdaptation(Adaptation a) {
+    return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
+        predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
+        latency, stages, orderViolations, emulationLagFrames, metricsUrl, retried, budgetMs, withinBudget, audit,
+        error, a);
+  }
+
+  /** True when the audit passed and no frame left out of order. */
+  public boolean sound() {
+    return audit.passed() && orderViolations == 0 && ledger.balanced() && ledger.inFlight() == 0;
   }
 
   /** The summary table the CLI prints at the end of a run. */
@@ -126,20 +190,27 @@ public record RunReport(
     b.append("  platform  ").append(platformDescription).append('\n');
     b.append("  source    ").append(source).append('\n');
     b.append("  plan      ").append(plan).append(String.format(Locale.ROOT,
-        "  (predicted %.1f fps, %.2f ms latency)%n", predictedThroughputFps, predictedLatencyMs));
+        "  (predicted %.1f fps, %.2f ms latency)%s%n", predictedThroughputFps, predictedLatencyMs,
+        adaptation.finalEpoch() > 0 ? " at start; at the end " + adaptation.finalPlan() + " (epoch "
+            + adaptation.finalEpoch() + ")" : ""));
     b.append("  policy    ").append(policy).append('\n');
     b.append(String.format(Locale.ROOT, "  ledger    offered %d = completed %d + shed %d %s+ failed %d %s+ in flight %d  [%s]%n",
         ledger.offered(), ledger.completed(), ledger.shed(), ledger.shedByReason().isEmpty() ? "" : ledger.shedByReason() + " ",
         ledger.failed(), ledger.failedByCause().isEmpty() ? "" : ledger.failedByCause() + " ", ledger.inFlight(),
         ledger.balanced() ? "balanced" : "UNBALANCED"));
-    b.append(String.format(Locale.ROOT, "  throughput %.1f fps (steady %.1f fps)%n", throughputFps, steadyThroughputFps));
+    b.append(String.format(Locale.ROOT, "  throughput %.1f fps (steady %.1f fps)%s%n", throughputFps, steadyThroughputFps,
+        retried > 0 ? "; retried " + retried + " after a processor was lost" : ""));
+    if (budgetMs > 0) {
+      b.append(String.format(Locale.ROOT, "  budget    %.1f ms: %d completed within it, %.1f%% of offered%n", budgetMs,
+          withinBudget, 100 * withinBudgetShare()));
+    }
     b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
         latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));
-    b.append(String.format(Locale.ROOT, "  %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
-        "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
+    b.append(String.format(Locale.ROOT, "  %-5s %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
+        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
     for (StageReport s : stages) {
-      b.append(String.format(Locale.ROOT, "  %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
-          s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
+      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
+          s.epoch(), s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
           s.meanQueueMs(), s.meanServiceMs(), s.meanHostMs(), 100 * s.utilisation()));
     }
     if (emulated) {
@@ -152,6 +223,19 @@ public record RunReport(
       b.append(String.format(Locale.ROOT,
           "  note: on %d invocations the host computed slower than the emulated processor; use --simulate for exact emulated timing%n",
           emulationLagFrames));
+    }
+    b.append("  audit     ").append(audit.summary()).append('\n');
+    if (!error.isEmpty()) {
+      b.append("  ended early: ").append(error).append('\n');
+    }
+    if (!adaptation.events().isEmpty()) {
+      b.append("  scenario  ").append(String.join("; ", adaptation.events())).append('\n');
+    }
+    b.append(String.format(Locale.ROOT, "  adapt     %s: %d switch%s, %.0f ms loading%s%n", adaptation.mode(),
+        adaptation.decisions().size(), adaptation.decisions().size() == 1 ? "" : "es", adaptation.loadMs(),
+        adaptation.decisions().isEmpty() ? "" : " " + adaptation.switchesByTrigger()));
+    for (io.splitstream.pipeline.adapt.Decision d : adaptation.decisions()) {
+      b.append("    ").append(d.describe()).append('\n');
     }
     if (!metricsUrl.isEmpty()) {
       b.append("  metrics   ").append(metricsUrl).append('\n');

@@ -24,7 +24,22 @@ import io.splitstream.pipeline.source.FrameSource;
 import io.splitstream.pipeline.source.SourceContext;
 import io.splitstream.pipeline.source.Sources;
 import io.splitstream.pipeline.time.NanoClock;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splitstream.devices.emulated.EmulatedProcessor;
+import io.splitstream.devices.processor.Processor;
+import io.splitstream.pipeline.adapt.Controller;
+import io.splitstream.pipeline.adapt.Decision;
+import io.splitstream.pipeline.scenario.NoiseTarget;
+import io.splitstream.pipeline.scenario.Scenario;
+import io.splitstream.pipeline.scenario.ScenarioPlayer;
+import io.splitstream.pipeline.source.RateControl;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -48,6 +63,34 @@ import reactor.core.scheduler.Schedulers;
 public final class Runner {
 
   /**
+   * How a run adapts, and what it is subjected to.
+   *
+   * @param mode {@code OFF} keeps the starting plan; {@code ADAPTIVE} re-plans from measurements;
+   *     {@code ORACLE} re-plans at each scenario event from the truth, for free (compare's baseline)
+   * @param scenario a scenario file or built-in name applied on the pipeline clock
+   * @param decisions where to write the decisions, one JSON object per line
+   * @param thermal whether emulated processors heat under sustained load (their profile's model)
+   * @param counterfactual after a real-time run, simulate the same run with the static plan and
+   *     print what it would have done
+   * @param settings the controller's settings
+   */
+  public record Adapt(Controller.Mode mode, Optional<String> scenario, Optional<Path> decisions, boolean thermal,
+      boolean counterfactual, Controller.Settings settings) {
+    public static Adapt defaults() {
+      return new Adapt(Controller.Mode.ADAPTIVE, Optional.empty(), Optional.empty(), true, false,
+          Controller.Settings.defaults());
+    }
+
+    public Adapt withMode(Controller.Mode m) {
+      return new Adapt(m, scenario, decisions, thermal, counterfactual, settings);
+    }
+
+    public Adapt withScenario(Optional<String> s) {
+      return new Adapt(mode, s, decisions, thermal, counterfactual, settings);
+    }
+  }
+
+  /**
    * Everything a run is told.
    *
    * @param soc emulated SoC profile id or file; empty to use {@code processors} on this host
@@ -63,6 +106,7 @@ public final class Runner {
    *     on in real time and off in simulation unless {@code --compute-outputs}); off, they return
    *     zero tensors of the right shapes and only their timing is emulated
    * @param progress print a progress line while running
+   * @param adapt live re-planning and scenario
    */
   public record Options(
       String model,
@@ -82,20 +126,58 @@ public final class Runner {
       int threads,
       int maxBlocks,
       int capacity,
-      long seed) {
+      long seed,
+      Adapt adapt) {
     public Options {
       processors = List.copyOf(processors);
+    }
+
+    /** Options with the default adaptation (adaptive, no scenario). */
+    public Options(String model, InputShapes inputShapes, String source, Optional<String> soc, List<String> processors,
+        String split, Optional<String> policy, Optional<Duration> budget, Optional<Duration> duration, int metricsPort,
+        boolean simulate, boolean computeOutputs, boolean progress, Optional<Path> report, int threads, int maxBlocks,
+        int capacity, long seed) {
+      this(model, inputShapes, source, soc, processors, split, policy, budget, duration, metricsPort, simulate,
+          computeOutputs, progress, report, threads, maxBlocks, capacity, seed, Adapt.defaults());
+    }
+
+    public Options withAdapt(Adapt a) {
+      return new Options(model, inputShapes, source, soc, processors, split, policy, budget, duration, metricsPort,
+          simulate, computeOutputs, progress, report, threads, maxBlocks, capacity, seed, a);
+    }
+
+    /** The same run in simulation, quiet: no metrics server, no progress, no report file. */
+    public Options simulated() {
+      return new Options(model, inputShapes, source, soc, processors, split, policy, budget, duration, -1, true,
+          false, false, Optional.empty(), threads, maxBlocks, capacity, seed,
+          new Adapt(adapt.mode(), adapt.scenario(), Optional.empty(), adapt.thermal(), false, adapt.settings()));
     }
   }
 
   private Runner() {}
 
+  /** The plan a run with {@code o} would start with (profiles the model on the platform). */
+  public static Plan startingPlan(Options o) {
+    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    try (Platform platform = o.soc().isPresent()
+        ? Platforms.emulated(o.soc().get(), 1, false)
+        : Platforms.host(o.processors(), o.threads())) {
+      ProfileTable table = Profiler.profile(model, platform,
+          new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
+      return SplitSpec.isAuto(o.split())
+          ? Planner.plan(table, o.budget(), PlannerOptions.defaults())
+          : SplitSpec.parse(o.split(), table);
+    }
+  }
+
   public static RunReport run(Options o, PrintWriter out) {
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
+    Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
     boolean compute = o.computeOutputs();
+    RunReport result;
     try (Platform platform = o.soc().isPresent()
         ? Platforms.emulated(o.soc().get(), 1, compute)
         : Platforms.host(o.processors(), o.threads())) {
@@ -110,29 +192,64 @@ public final class Runner {
       out.flush();
 
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
+      for (Processor p : platform.processors()) {
+        if (p instanceof EmulatedProcessor e) {
+          e.useClock(() -> clock.now(TimeUnit.NANOSECONDS));
+          if (e.profile().thermal().isPresent()) {
+            e.setThermal(o.adapt().thermal());
+          }
+        }
+      }
       TensorSpec input = concreteInput(model);
       SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
       FrameSource source = Sources.open(o.source(), ctx);
       ShedPolicy policy = policy(o, source);
+      Set<String> ids = new LinkedHashSet<>();
+      platform.processors().forEach(p -> ids.add(p.id()));
+      scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));
       out.println("source: " + source.description() + "; policy " + policy.name());
+      scenario.ifPresent(sc -> {
+        out.println("scenario: " + sc.name() + " (" + sc.events().size() + " events)"
+            + sc.description().map(d -> ": " + d).orElse(""));
+        sc.warnings().forEach(w -> out.println("scenario warning: " + w));
+      });
+      out.println("adapt: " + o.adapt().mode().label());
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      Assembly.Loaded loaded = Assembly.load(model, platform, plan, o.simulate(), clock);
-      Pipeline pipeline = Pipeline.builder()
-          .model(model.name())
-          .platform(platform)
-          .plan(plan)
-          .stages(loaded.stages())
-          .source(source)
-          .policy(policy)
-          .capacity(o.capacity())
-          .clock(clock, o.simulate())
-          .registry(registry)
-          .onClose(loaded.release())
-          .build();
+      SegmentCache cache = new SegmentCache(model, platform);
+      Pipeline pipeline;
+      try {
+        pipeline = Pipeline.builder()
+            .model(model.name())
+            .platform(platform)
+            .plan(plan, cache)
+            .source(source)
+            .policy(policy)
+            .capacity(o.capacity())
+            .budget(o.budget())
+            .retryOnLoss(o.adapt().mode() != Controller.Mode.OFF)
+            .clock(clock, o.simulate())
+            .registry(registry)
+            .build();
+      } catch (RuntimeException e) {
+        cache.close();
+        throw e;
+      }
       MetricsServer server = null;
       CountDownLatch reported = new CountDownLatch(1);
+      List<String> applied = new CopyOnWriteArrayList<>();
+      Disposable player = () -> {};
       try {
+        Controller controller = new Controller(pipeline, table, o.budget(), o.adapt().settings(), o.adapt().mode(),
+            () -> source.rateControl().map(RateControl::rate).orElse(-1.0))
+            .bindTo(registry, model.name());
+        boolean live = !o.simulate() && o.progress();
+        controller.onDecision(d -> {
+          if (live && !d.measured()) {
+            out.println("re-plan " + d.describe());
+            out.flush();
+          }
+        });
         String url = "";
         if (o.metricsPort() >= 0) {
           server = MetricsServer.start(registry, o.metricsPort(), () -> pipeline.metrics().refresh());
@@ -140,16 +257,37 @@ public final class Runner {
           out.println("metrics: " + url);
         }
         out.flush();
-        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock)
-            : realTime(pipeline, o.progress(), out, reported)).withMetricsUrl(url);
+        controller.start();
+        if (scenario.isPresent()) {
+          player = ScenarioPlayer.start(scenario.get(), clock, platform::processor, source.rateControl(),
+              Optional.of(noiseTarget(platform)), o.seed(), ev -> {
+                applied.add(ev.toString());
+                if (live) {
+                  out.println("scenario " + ev);
+                  out.flush();
+                }
+                controller.told(ev.toString());
+              });
+        }
+        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player)
+            : realTime(pipeline, o.progress(), out, reported, controller)).withMetricsUrl(url);
+        controller.stop();
+        report = report.withAdaptation(new RunReport.Adaptation(o.adapt().mode().label(), pipeline.plan().label(),
+            pipeline.plan().epoch(), report.adaptation().loadMs(), controller.decisions(), applied));
         out.print(report.render());
+        RunReport finalReport = report;
         o.report().ifPresent(p -> {
-          report.write(p);
+          finalReport.write(p);
           out.println("report: " + p.toAbsolutePath());
         });
+        o.adapt().decisions().ifPresent(p -> {
+          writeDecisions(p, controller.decisions());
+          out.println("decisions: " + p.toAbsolutePath());
+        });
         out.flush();
-        return report;
+        result = report;
       } finally {
+        player.dispose();
         if (server != null) {
           server.close();
         }
@@ -158,13 +296,68 @@ public final class Runner {
         reported.countDown();
       }
     }
+    if (o.adapt().counterfactual() && !o.simulate() && o.soc().isPresent()) {
+      counterfactual(o, out);
+    }
+    return result;
+  }
+
+  /** Simulates the same run twice, static and adaptive, and prints what each would have done. */
+  private static void counterfactual(Options o, PrintWriter out) {
+    StringWriter ignored = new StringWriter();
+    PrintWriter quiet = new PrintWriter(ignored);
+    Options sim = o.simulated();
+    RunReport fixed = run(sim.withAdapt(sim.adapt().withMode(Controller.Mode.OFF)), quiet);
+    RunReport adaptive = run(sim.withAdapt(sim.adapt().withMode(Controller.Mode.ADAPTIVE)), quiet);
+    out.println("Counterfactual (simulated, virtual time, same model, SoC, source and scenario):");
+    out.println(counterfactualLine("static plan", fixed));
+    out.println(counterfactualLine("adaptive", adaptive));
+    out.flush();
+  }
+
+  private static String counterfactualLine(String what, RunReport r) {
+    String budget = r.budgetMs() > 0
+        ? String.format(Locale.ROOT, ", %.1f%% within %.0f ms", 100 * r.withinBudgetShare(), r.budgetMs()) : "";
+    return String.format(Locale.ROOT, "  %-12s %8.1f fps, p50 %.2f ms, p99 %.2f ms, shed %d, failed %d, %d switch(es)%s",
+        what, r.throughputFps(), r.latency().p50Ms(), r.latency().p99Ms(), r.ledger().shed(), r.ledger().failed(),
+        r.adaptation().decisions().size(), budget);
+  }
+
+  private static void writeDecisions(Path p, List<Decision> decisions) {
+    ObjectMapper json = new ObjectMapper();
+    try {
+      Path parent = p.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      StringBuilder b = new StringBuilder();
+      for (Decision d : decisions) {
+        b.append(json.writeValueAsString(d)).append('\n');
+      }
+      Files.writeString(p, b.toString());
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot write decisions to " + p + ": " + e.getMessage()
+          + "; choose a writable path for --decisions", e);
+    }
+  }
+
+  private static NoiseTarget noiseTarget(Platform platform) {
+    return (id, fraction, seed) -> {
+      if (platform.processor(id) instanceof EmulatedProcessor e) {
+        e.setNoise(fraction, seed);
+      } else {
+        throw new SplitstreamException("processor '" + id + "' is real: noise applies to emulated processors only;"
+            + " remove the noise event or run on an emulated SoC");
+      }
+    };
   }
 
   /**
    * Runs in real time. Ctrl-C (or any JVM shutdown) drains the pipeline: admission stops, frames in
    * flight finish, and the summary is printed before the JVM goes (waiting up to 30 s for it).
    */
-  private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported) {
+  private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported,
+      Controller controller) {
     Thread hook = new Thread(() -> {
       pipeline.drain();
       try {
@@ -176,7 +369,7 @@ public final class Runner {
     Runtime.getRuntime().addShutdownHook(hook);
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
-          out.println(progressLine(pipeline));
+          out.println(progressLine(pipeline, controller));
           out.flush();
         })
         : () -> {};
@@ -196,9 +389,11 @@ public final class Runner {
     }
   }
 
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim) {
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
+    // scenario events after the end of the stream must not keep the simulation going
+    pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
     sim.run();
     if (error.get() != null) {
@@ -211,12 +406,16 @@ public final class Runner {
     return result.get();
   }
 
-  static String progressLine(Pipeline p) {
+  static String progressLine(Pipeline p, Controller c) {
     Pipeline.Progress g = p.progress();
     var l = g.ledger();
     double fps = g.elapsedSeconds() > 0 ? l.completed() / g.elapsedSeconds() : 0;
-    return String.format(Locale.ROOT, "[%6.1fs] %7.1f fps  p50 %7.2f ms  p99 %7.2f ms  completed %d  shed %d  failed %d  in flight %d  plan %s",
-        g.elapsedSeconds(), fps, g.p50Ms(), g.p99Ms(), l.completed(), l.shed(), l.failed(), l.inFlight(), p.plan().label());
+    String speeds = c.estimates().snapshot().entrySet().stream()
+        .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.2f", e.getValue()))
+        .collect(java.util.stream.Collectors.joining(" "));
+    return String.format(Locale.ROOT, "[%6.1fs] %7.1f fps  p50 %7.2f ms  p99 %7.2f ms  completed %d  shed %d  failed %d  retried %d  in flight %d  plan %s (epoch %d)  est. speed %s",
+        g.elapsedSeconds(), fps, g.p50Ms(), g.p99Ms(), l.completed(), l.shed(), l.failed(), g.retried(), l.inFlight(),
+        p.plan().label(), p.plan().epoch(), speeds);
   }
 
   /** The node indices where a hand-given split starts its stages; malformed parts are left to SplitSpec. */

@@ -95,7 +95,7 @@ final class PipelineFixture {
 
   static Pipeline pipeline(OnnxModel model, Platform platform, Plan plan, FrameSource source, ShedPolicy policy,
       SimulatedTime sim) {
-    Assembly.Loaded loaded = Assembly.load(model, platform, plan, true, sim);
+    Assembly.Loaded loaded = Assembly.load(model, platform, plan);
     return Pipeline.builder()
         .model(model.name())
         .platform(platform)

@@ -103,9 +103,9 @@ class PipelineSimulationTest {
   void aSegmentThatThrowsOnOnePercentFailsThoseFramesAndTheStreamGoesOn() {
     Plan plan = SplitSpec.parse("0:cpu", table);
     SimulatedTime sim = new SimulatedTime();
-    Assembly.Loaded loaded = Assembly.load(model, platform, plan, true, sim);
+    Assembly.Loaded loaded = Assembly.load(model, platform, plan);
     Pipeline.Replica real = loaded.stages().get(0).replicas().get(0);
-    Pipeline.Replica flaky = new Pipeline.Replica(real.processor(), new EveryHundredthFails(real.loaded()), sim);
+    Pipeline.Replica flaky = new Pipeline.Replica(real.processor(), new EveryHundredthFails(real.loaded()));
     Pipeline.StageBinding stage = new Pipeline.StageBinding(0, loaded.stages().get(0).segment(), List.of(flaky));
     AtomicLong seenFailed = new AtomicLong();
     try (Pipeline p = Pipeline.builder().model(model.name()).platform(platform).plan(plan).stages(List.of(stage))

@@ -38,8 +38,8 @@ import java.util.function.LongSupplier;
  *
  * <p>where {@code speedFactor} is {@link Availability#speedFactor()} (share × throttle) at the time
  * of the run and {@code clockFactor} the thermal model's {@link #clockFactor()} at its start (1
- * when the profile gives the processor no {@code thermal} entry or {@link #setThermal} turned it
- * off). Each run's service interval, from its start on the processor's clock ({@link #useClock}),
+ * when the profile gives the processor no {@code thermal} entry or {@link #setThermal} has not
+ * turned it on: it is off until then, since heat needs the pipeline's clock). Each run's service interval, from its start on the processor's clock ({@link #useClock}),
  * heats the model; time between runs cools it. With {@link #setNoise} each run's service time is
  * then multiplied by a seeded uniform factor in {@code [1 - fraction, 1 + fraction]};
  * {@link LoadedSegment#expectedServiceTime()} and {@link #serviceTime} stay noiseless. A run that
@@ -98,7 +98,8 @@ public final class EmulatedProcessor implements Processor {
     this.hostThreads = hostThreads;
     this.computeOutputs = computeOutputs;
     this.heat = profile.thermal().map(HeatModel::new);
-    this.thermalOn = heat.isPresent();
+    // off until asked for: heat needs the pipeline's clock, and the wall clock is wrong in a simulation
+    this.thermalOn = false;
   }
 
   public SocProfile soc() {
@@ -185,8 +186,8 @@ public final class EmulatedProcessor implements Processor {
   }
 
   /**
-   * Turns the thermal model on or off; on by default when the profile gives this processor a
-   * {@code thermal} entry. Off, the clock factor is 1 and runs do not heat the model; on again, the
+   * Turns the thermal model on or off; off by default (give the pipeline's clock with {@link
+   * #useClock} first: the wall clock is wrong in a simulation). Off, the clock factor is 1 and runs do not heat the model; on again, the
    * time since the last run counts as idle.
    *
    * @throws SplitstreamException when turning it on for a processor whose profile has no entry

@@ -173,6 +173,7 @@ class EmulatedProcessorTest {
         1, false);
     AtomicLong now = new AtomicLong();
     gpu.useClock(now::get);
+    gpu.setThermal(true);
     Segment s = TinyOnnx.convReluAdd();
     TensorMap in = ProcessorContract.randomInputs(s, 1);
     double full = gpu.profile().serviceNanosAtFullSpeed(s.cost());
@@ -207,7 +208,7 @@ class EmulatedProcessorTest {
   }
 
   @Test
-  void shippedPhoneGpusAndNpusThrottleByDefaultAndCpusDoNot() {
+  void shippedPhoneGpusAndNpusThrottleWhenThermalIsOnAndCpusDoNot() {
     for (String id : new String[] {"sd855-pixel4", "sd845-pixel3", "kirin990-mate30"}) {
       SocProfile soc = SocProfiles.load(id);
       for (String proc : new String[] {"gpu", "npu"}) {
@@ -222,6 +223,11 @@ class EmulatedProcessorTest {
     gpu.useClock(now::get);
     Segment s = TinyOnnx.convReluAdd();
     try (LoadedSegment l = gpu.load(s)) {
+      // off until turned on: heat needs the pipeline's clock
+      l.run(ProcessorContract.randomInputs(s, 1));
+      now.addAndGet(1_000_000L);
+      assertThat(gpu.clockFactor()).isEqualTo(1.0);
+      gpu.setThermal(true);
       l.run(ProcessorContract.randomInputs(s, 1));
       now.addAndGet(1_000_000L);
       assertThat(gpu.clockFactor()).isLessThan(1.0);

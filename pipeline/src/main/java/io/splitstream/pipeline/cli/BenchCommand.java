@@ -92,7 +92,7 @@ final class BenchCommand implements Runnable {
         ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(1, 0, 1, 1));
         Plan plan = SplitSpec.parse("0:" + id, table);
         Scheduler clock = new NanoClock(Schedulers.parallel());
-        Assembly.Loaded loaded = Assembly.load(m, platform, plan, false, clock);
+        Assembly.Loaded loaded = Assembly.load(m, platform, plan);
         LoadedSegment segment = loaded.stages().get(0).replicas().get(0).loaded();
         List<TensorMap> inputs = inputs(m);
         out.printf(Locale.ROOT, "%s on %s (%s), %d frames per round, %d rounds%n", m.name(), id,

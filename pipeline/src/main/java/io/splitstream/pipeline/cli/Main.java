@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "Continuous DL inference split across CPU, GPU and NPU processors.",
     subcommands = {
       RunCommand.class,
+      CompareCommand.class,
       ProfileCommand.class,
       SplitCommand.class,
       PlanCommand.class,
