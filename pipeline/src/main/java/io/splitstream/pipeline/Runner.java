@@ -184,13 +184,6 @@ public final class Runner {
       out.println("platform: " + platform.description());
       ProfileTable table = Profiler.profile(model, platform,
           new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
-      Plan plan = SplitSpec.isAuto(o.split())
-          ? Planner.plan(table, o.budget(), PlannerOptions.defaults())
-          : SplitSpec.parse(o.split(), table);
-      out.println("plan (" + (SplitSpec.isAuto(o.split()) ? "auto" : "by hand") + "):");
-      out.print(plan.describe());
-      out.flush();
-
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       for (Processor p : platform.processors()) {
         if (p instanceof EmulatedProcessor e) {
@@ -204,6 +197,17 @@ public final class Runner {
       SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
       FrameSource source = Sources.open(o.source(), ctx);
       ShedPolicy policy = policy(o, source);
+      double knownRate = source.rateControl().map(RateControl::rate).orElse(-1.0);
+      Plan plan = SplitSpec.isAuto(o.split())
+          ? Controller.startingPlan(table, o.budget(),
+              PlannerOptions.defaults(), knownRate)
+          : SplitSpec.parse(o.split(), table);
+      out.println("plan (" + (SplitSpec.isAuto(o.split())
+          ? knownRate > 0
+              ? String.format(Locale.ROOT, "auto, for the source's %.0f frames/s", knownRate) : "auto"
+          : "by hand") + "):");
+      out.print(plan.describe());
+      out.flush();
       Set<String> ids = new LinkedHashSet<>();
       platform.processors().forEach(p -> ids.add(p.id()));
       scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));

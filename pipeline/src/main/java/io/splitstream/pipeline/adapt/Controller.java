@@ -48,8 +48,9 @@ import reactor.core.publisher.Flux;
  * saturation (frames shed, or arrivals above {@link Settings#saturation()} of the current plan's
  * predicted capacity) the highest throughput within the budget; with headroom (the lowest-latency
  * plan has 25 % spare capacity over the arrivals) the lowest latency. A candidate's value is its
- * predicted relative gain in the objective, scaled by the share of {@link Settings#horizon()} left
- * after its load cost; when the best plan would load an expensive segment, the best plan avoiding
+ * predicted relative gain in the objective (for throughput, capacity beyond what a live source
+ * offers counts for nothing), scaled by the share of {@link Settings#horizon()} left after its load
+ * cost; when the best plan would load an expensive segment, the best plan avoiding
  * that processor is also considered. It switches when the value reaches {@link
  * Settings#threshold()}, no sooner than {@link Settings#cooldown()} after the last switch (a lost
  * processor skips the cooldown), and only one switch loads at a time: noise does not flap the
@@ -130,6 +131,7 @@ public final class Controller {
   private final Map<String, Double> speedAtPlan = new LinkedHashMap<>();
   private final long startNanos;
   private Objective objective = Objective.THROUGHPUT;
+  private double demand = Double.POSITIVE_INFINITY;
   private boolean pending;
   private boolean urgent;
   private long lastSwitchNanos = Long.MIN_VALUE / 2;
@@ -194,6 +196,22 @@ public final class Controller {
         .tags("model", model)
         .register(registry);
     return this;
+  }
+
+  /**
+   * The plan to start with when the arrival rate is known ({@code rate > 0}): by the controller's
+   * own rule, the lowest-latency plan when it has 25 % spare capacity over the rate (and meets the
+   * budget), else the highest-throughput plan within the budget. Without a known rate, the
+   * highest-throughput plan.
+   */
+  public static Plan startingPlan(ProfileTable table, Optional<Duration> budget, PlannerOptions opts, double rate) {
+    if (rate > 0) {
+      Plan low = Planner.lowestLatency(table, opts);
+      if (low.throughputFps() * 0.8 >= rate && budget.map(b -> low.latencyMs() <= b.toNanos() / 1e6).orElse(true)) {
+        return low;
+      }
+    }
+    return Planner.plan(table, budget, opts);
   }
 
   /** Starts observing and, unless {@link Mode#OFF}, deciding; stops when the pipeline's run ends. */
@@ -288,7 +306,10 @@ public final class Controller {
     double arrival = rate(now, Sample::offered);
     double shed = rate(now, Sample::shed);
     double curFps = predicted(cur, opts);
-    objective = objectiveFor(arrival, shed, curFps, opts, backlogged(now));
+    boolean backlog = backlogged(now);
+    objective = objectiveFor(arrival, shed, curFps, opts, backlog);
+    // capacity beyond what arrives buys nothing: a live source's rate caps the gain (a held-back one does not)
+    demand = backlog || arrival <= 0 ? Double.POSITIVE_INFINITY : arrival * 1.1;
     Plan best;
     try {
       best = choose(opts, arrival);
@@ -474,7 +495,7 @@ public final class Controller {
     if (curFps <= 0) {
       gain = Double.POSITIVE_INFINITY;
     } else if (objective == Objective.THROUGHPUT) {
-      gain = predicted(p, opts) / curFps - 1;
+      gain = Math.min(predicted(p, opts), demand) / Math.min(curFps, demand) - 1;
     } else {
       double curLat = latency(cur, opts);
       gain = curLat > 0 ? (curLat - latency(p, opts)) / curLat : 0;

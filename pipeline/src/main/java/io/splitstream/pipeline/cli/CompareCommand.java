@@ -66,7 +66,7 @@ final class CompareCommand implements Callable<Integer> {
       throw new SplitstreamException("compare runs in simulation, on an emulated SoC: give --soc (or none for the default), not --processors");
     }
     if (stream.scenario().isEmpty()) {
-      throw new SplitstreamException("compare needs a scenario: give --scenario FILE or a built-in name (contention, throttling, processor-loss, load-step, bursts, small-model, stable, step)");
+      throw new SplitstreamException("compare needs a scenario: give --scenario FILE or a built-in name (see ./splitstream run --help)");
     }
     PrintWriter out = spec.commandLine().getOut();
     Runner.Options base = stream.options(true, false, false, -1, Optional.empty(), Controller.Mode.OFF,

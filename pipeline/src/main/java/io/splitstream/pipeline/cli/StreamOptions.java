@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** What to stream and how: the options {@code run} and {@code compare} share. */
 final class StreamOptions {
-  /** The scenario of the embedded default run: another app takes most of the GPU part-way through. */
-  static final String DEFAULT_SCENARIO = "step";
+  /** The scenario of the embedded default run: another app takes most of the CPU part-way through. */
+  static final String DEFAULT_SCENARIO = "cpu-contention";
 
   @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
   String model;
@@ -42,7 +42,7 @@ final class StreamOptions {
   Duration duration;
 
   @Option(names = "--scenario",
-      description = "a timeline of events on the pipeline clock: a .yaml/.json file or a built-in name (contention, throttling, processor-loss, load-step, bursts, small-model, stable, step); 'none' for none (default: step on the embedded default SoC, none otherwise)")
+      description = "a timeline of events on the pipeline clock: a .yaml/.json file or a built-in name (step, cpu-contention, contention, throttling, processor-loss, load-step, bursts, small-model, stable); 'none' for none (default: cpu-contention on the embedded default SoC, none otherwise)")
   String scenario;
 
   @Option(names = "--thermal", defaultValue = "on", description = "on or off: emulated processors heat under sustained load, per their profile's thermal model (default: ${DEFAULT-VALUE})")

@@ -16,7 +16,7 @@ class BuiltInScenariosTest {
 
   @Test
   void theIndexListsEveryBuiltIn() {
-    assertThat(Scenario.builtInNames()).containsExactly("step", "contention", "throttling", "processor-loss",
+    assertThat(Scenario.builtInNames()).containsExactly("step", "cpu-contention", "contention", "throttling", "processor-loss",
         "load-step", "bursts", "small-model", "stable");
   }
 
