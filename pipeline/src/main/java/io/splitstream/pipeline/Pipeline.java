@@ -169,6 +169,8 @@ public final class Pipeline implements AutoCloseable {
   private volatile long startNanos = Long.MIN_VALUE;
   private volatile Activation lastActivation;
   private volatile TensorMap lastSourceInput;
+  private final MeterRegistry registry;
+  private final io.micrometer.core.instrument.Meter retriedMeter;
 
   /** A reason no plan can run a frame, published by the controller. */
   private record NoPlan(RuntimeException cause) {}
@@ -198,6 +200,12 @@ public final class Pipeline implements AutoCloseable {
         .findFirst()
         .or(() -> platform.processors().stream().filter(p -> p.kind() == ProcessorKind.CPU).findFirst())
         .orElse(null);
+    this.registry = b.registry;
+    this.retriedMeter = io.micrometer.core.instrument.FunctionCounter
+        .builder("splitstream.frames.retried", retried, LongAdder::sum)
+        .description("Frames run again under a later plan after their processor was lost")
+        .tags("model", modelName)
+        .register(b.registry);
     LiveEpoch first = new LiveEpoch(0, b.plan.withEpoch(0), b.stages, null, 0);
     this.current = first;
     epochs.put(0L, first);
@@ -628,6 +636,7 @@ public final class Pipeline implements AutoCloseable {
   @Override
   public void close() {
     metrics.close();
+    registry.remove(retriedMeter);
     if (ownsLanes) {
       lanes.close();
     }

@@ -182,25 +182,30 @@ public final class Runner {
         ? Platforms.emulated(o.soc().get(), 1, compute)
         : Platforms.host(o.processors(), o.threads())) {
       out.println("platform: " + platform.description());
+      Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
+      TensorSpec input = concreteInput(model);
+      SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
+      FrameSource source = Sources.open(o.source(), ctx);
+      ShedPolicy policy = policy(o, source);
+      Set<String> ids = new LinkedHashSet<>();
+      platform.processors().forEach(p -> ids.add(p.id()));
+      // checked before any work starts
+      scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));
+
       ProfileTable table = Profiler.profile(model, platform,
           new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
-      Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       for (Processor p : platform.processors()) {
         if (p instanceof EmulatedProcessor e) {
+          // heat follows the pipeline clock, and starts cold after profiling
           e.useClock(() -> clock.now(TimeUnit.NANOSECONDS));
           if (e.profile().thermal().isPresent()) {
             e.setThermal(o.adapt().thermal());
           }
         }
       }
-      TensorSpec input = concreteInput(model);
-      SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
-      FrameSource source = Sources.open(o.source(), ctx);
-      ShedPolicy policy = policy(o, source);
       double knownRate = source.rateControl().map(RateControl::rate).orElse(-1.0);
       Plan plan = SplitSpec.isAuto(o.split())
-          ? Controller.startingPlan(table, o.budget(),
-              PlannerOptions.defaults(), knownRate)
+          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), knownRate)
           : SplitSpec.parse(o.split(), table);
       out.println("plan (" + (SplitSpec.isAuto(o.split())
           ? knownRate > 0
@@ -208,9 +213,6 @@ public final class Runner {
           : "by hand") + "):");
       out.print(plan.describe());
       out.flush();
-      Set<String> ids = new LinkedHashSet<>();
-      platform.processors().forEach(p -> ids.add(p.id()));
-      scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));
       out.println("source: " + source.description() + "; policy " + policy.name());
       scenario.ifPresent(sc -> {
         out.println("scenario: " + sc.name() + " (" + sc.events().size() + " events)"

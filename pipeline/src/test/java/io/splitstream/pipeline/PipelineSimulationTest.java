@@ -67,7 +67,7 @@ class PipelineSimulationTest {
       double ratio = r.steadyThroughputFps() / plan.throughputFps();
       System.out.printf(Locale.ROOT, "plan %s: bound %.1f fps, achieved %.1f fps in simulation, ratio %.4f%n",
           plan.label(), plan.throughputFps(), r.steadyThroughputFps(), ratio);
-      assertThat(r.ledger().balanced()).isTrue();
+      assertThat(r.audit().passed()).as(r.audit().summary()).isTrue();
       assertThat(r.ledger().inFlight()).isZero();
       assertThat(r.ledger().shed() + r.ledger().failed()).isZero();
       assertThat(r.orderViolations()).isZero();
@@ -124,7 +124,7 @@ class PipelineSimulationTest {
       assertThat(r.ledger().failedByCause()).containsEntry("IllegalStateException", 10L);
       assertThat(r.ledger().completed()).isEqualTo(990);
       assertThat(seenFailed).hasValue(10);
-      assertThat(r.ledger().balanced()).isTrue();
+      assertThat(r.audit().passed()).as(r.audit().summary()).isTrue();
       assertThat(r.orderViolations()).isZero();
     }
   }
@@ -161,7 +161,7 @@ class PipelineSimulationTest {
       sim.run();
       assertThat(report.get()).isNotNull();
       assertThat(report.get().ledger().inFlight()).isZero();
-      assertThat(report.get().ledger().balanced()).isTrue();
+      assertThat(report.get().audit().passed()).as(report.get().audit().summary()).isTrue();
       assertThat(report.get().ledger().completed()).isEqualTo(report.get().ledger().offered());
     }
   }

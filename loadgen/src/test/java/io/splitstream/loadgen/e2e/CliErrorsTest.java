@@ -42,6 +42,40 @@ class CliErrorsTest {
   }
 
   @Test
+  void scenarioWithAnUnknownKey() throws IOException {
+    Path f = Files.writeString(dir.resolve("bad.yaml"), "name: x\nevents:\n  - {at: 1s, processor: gpu, shares: 0.3}\n");
+    assertBadInput(run("--scenario", f.toString()), "bad.yaml", "shares");
+  }
+
+  @Test
+  void scenarioNamingAProcessorThePlatformLacks() throws IOException {
+    Path f = Files.writeString(dir.resolve("dsp.yaml"), "name: x\nevents:\n  - {at: 1s, processor: dsp, share: 0.3}\n");
+    assertBadInput(run("--scenario", f.toString()), "dsp");
+  }
+
+  @Test
+  void scenarioEventsOutOfOrder() throws IOException {
+    Path f = Files.writeString(dir.resolve("order.json"),
+        "{\"name\": \"x\", \"events\": [{\"at\": \"5s\", \"rate\": 50}, {\"at\": \"2s\", \"rate\": 60}]}");
+    assertBadInput(run("--scenario", f.toString()), "order.json", "events[1]");
+  }
+
+  @Test
+  void unknownScenarioName() {
+    assertBadInput(run("--scenario", "gpu-melts"), "gpu-melts", "cpu-contention");
+  }
+
+  @Test
+  void adaptNeitherOnNorOff() {
+    assertBadInput(run("--adapt", "maybe"), "--adapt", "maybe");
+  }
+
+  @Test
+  void compareWithoutAScenarioOnAnotherSoc() {
+    assertBadInput(E2e.cli("compare", "--soc", "sd845-pixel3", "--duration", "1s"), "compare needs a scenario");
+  }
+
+  @Test
   void missingModelFile() {
     assertBadInput(run("--model", "/nope/x.onnx"), "/nope/x.onnx");
   }

@@ -73,7 +73,7 @@ class MetricsEndToEndTest {
     RunReport r = run.get(60, TimeUnit.SECONDS);
     assertThat(r.simulated()).isFalse();
     assertThat(r.emulated()).isTrue();
-    assertThat(r.ledger().balanced()).isTrue();
+    assertThat(r.audit().passed()).as(r.audit().summary()).isTrue();
     assertThat(r.ledger().inFlight()).isZero();
     assertThat(r.ledger().completed()).isPositive();
     assertThat(r.orderViolations()).isZero();

@@ -103,6 +103,6 @@ class BuiltInScenariosTest {
   @Test
   void anUnknownBuiltInListsTheNames() {
     assertThatThrownBy(() -> Scenario.builtIn("nope")).isInstanceOf(SplitstreamException.class)
-        .hasMessageContaining("no built-in scenario 'nope'").hasMessageContaining("step, contention");
+        .hasMessageContaining("no built-in scenario 'nope'").hasMessageContaining("step, cpu-contention, contention");
   }
 }

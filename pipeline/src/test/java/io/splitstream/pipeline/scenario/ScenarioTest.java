@@ -244,7 +244,7 @@ class ScenarioTest {
     String missing = dir.resolve("nope.yaml").toString();
     assertThatThrownBy(() -> Scenario.load(missing)).isInstanceOf(SplitstreamException.class)
         .message().doesNotContain("\n")
-        .contains("no such file and no built-in scenario of that name", "step, contention, throttling");
+        .contains("no such file and no built-in scenario of that name", "step, cpu-contention, contention, throttling");
   }
 
   private static Scenario yaml(String text) {
