@@ -108,9 +108,10 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * One invocation as measured, for the controller: what {@code processor} took to run nodes
-   * {@code [firstNode, endNode)} (its measured service time: the profile's figure on an emulated
-   * processor, the host's on a real one), at {@code atNanos} on the pipeline clock.
+   * One invocation as measured, for the controller: how long {@code processor} was busy computing
+   * nodes {@code [firstNode, endNode)} on the pipeline clock (its lane's service time less the
+   * transfers: on an emulated processor the profile's time, or the host's when the host was
+   * slower; on a real one what the runtime took), at {@code atNanos}.
    */
   public record Observation(String processor, int firstNode, int endNode, long serviceNanos, long atNanos, boolean probe) {}
 
@@ -157,6 +158,7 @@ public final class Pipeline implements AutoCloseable {
   private final LongAdder retried = new LongAdder();
   private final LongAdder withinBudget = new LongAdder();
   private final LongAdder loadNanos = new LongAdder();
+  private final List<Long> completedPerBucket = new ArrayList<>();
   private final Map<Long, LiveEpoch> epochs = new ConcurrentHashMap<>();
   private final List<LiveEpoch> allEpochs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Sinks.Many<Object> planEvents = Sinks.many().replay().latest();
@@ -252,6 +254,11 @@ public final class Pipeline implements AutoCloseable {
 
   public LedgerSnapshot ledger() {
     return ledger.snapshot();
+  }
+
+  /** When {@link #run()} started on the pipeline clock; {@code Long.MIN_VALUE} before. */
+  public long startNanos() {
+    return startNanos;
   }
 
   /** The admission buffer (or request-ahead under {@code block}), in frames. */
@@ -358,6 +365,22 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
+   * Loads {@code plan}'s missing segments into the cache in the background (off the lanes, off the
+   * caller's thread in real time), so that a later switch to it finds them ready: contingency
+   * plans prepared in advance. A no-op without a cache.
+   */
+  public void prepare(Plan plan) {
+    if (cache == null) {
+      return;
+    }
+    if (simulated) {
+      cache.prepare(plan);
+    } else {
+      Schedulers.boundedElastic().schedule(() -> cache.prepare(plan));
+    }
+  }
+
+  /**
    * Tells frames waiting for a plan without a lost processor that none can be had: they fail
    * with {@code cause}. A later {@link #switchTo} serves the frames lost after it.
    */
@@ -384,7 +407,7 @@ public final class Pipeline implements AutoCloseable {
         }
         if (in != null) {
           return lanes.invoke(e.getValue(), in, 0, t -> 0).map(inv -> new Observation(processorId, key.firstNode(),
-              key.endNode(), inv.execution().serviceNanos(), inv.endedNanos(), true));
+              key.endNode(), inv.computeNanos(), inv.endedNanos(), true));
         }
       }
       return Mono.empty();
@@ -475,7 +498,7 @@ public final class Pipeline implements AutoCloseable {
             ep.stats.get(s.index()).record(r.processor().id(), visit);
             Plan.Stage ps = ep.plan.stages().get(s.index());
             observer.accept(new Observation(r.processor().id(), ps.firstNode(), ps.endNode(),
-                inv.execution().serviceNanos(), inv.endedNanos(), false));
+                inv.computeNanos(), inv.endedNanos(), false));
             // a segment's outputs are exactly what crosses the next cut (pass-through tensors included)
             return frame.after(visit, inv.execution().outputs());
           });
@@ -565,6 +588,7 @@ public final class Pipeline implements AutoCloseable {
         }
         firstCompletion.compareAndSet(Long.MIN_VALUE, now);
         lastCompletion.set(now);
+        countCompletion(now);
         how = "completed";
       } else if (outcome instanceof Outcome.Failed<Frame> f) {
         how = "failed:" + Ledger.causeName(f.cause());
@@ -574,6 +598,19 @@ public final class Pipeline implements AutoCloseable {
       audit.settled(frame.streamId(), frame.seq(), how);
     }
     onOutcome.accept(outcome);
+  }
+
+  /** Completed frames per {@link RunReport#TIMELINE_BUCKET} of the run, for the report's timeline. */
+  private synchronized void countCompletion(long now) {
+    int bucket = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (now - startNanos) / RunReport.TIMELINE_BUCKET.toNanos()));
+    while (completedPerBucket.size() <= bucket) {
+      completedPerBucket.add(0L);
+    }
+    completedPerBucket.set(bucket, completedPerBucket.get(bucket) + 1);
+  }
+
+  private synchronized List<Long> timeline() {
+    return List.copyOf(completedPerBucket);
   }
 
   private FrameCounts frameCounts() {
@@ -624,7 +661,8 @@ public final class Pipeline implements AutoCloseable {
         withinBudget.sum(),
         new RunReport.AuditReport(verdict.passed(), verdict.describe()),
         error == null ? "" : describe(error),
-        RunReport.Adaptation.none(current.plan.label(), current.number, loadNanos.sum() / 1e6));
+        RunReport.Adaptation.none(current.plan.label(), current.number, loadNanos.sum() / 1e6),
+        RunReport.Timeline.of(timeline()));
   }
 
   private static String describe(Throwable e) {

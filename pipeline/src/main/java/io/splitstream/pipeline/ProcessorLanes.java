@@ -42,8 +42,19 @@ public final class ProcessorLanes implements AutoCloseable {
    * @param enqueuedNanos when it was submitted to the lane
    * @param startedNanos when the lane started it (after any wait for the processor)
    * @param endedNanos when the processor was free again
+   * @param transferNanos the part of that spent moving tensors in and out
    */
-  public record Invocation(Execution execution, long enqueuedNanos, long startedNanos, long endedNanos) {}
+  public record Invocation(Execution execution, long enqueuedNanos, long startedNanos, long endedNanos,
+      long transferNanos) {
+    /**
+     * How long the processor was busy computing, as observed on the pipeline clock: the lane's
+     * service time less the transfers. For an emulated processor that is the profile's time, or
+     * the host's when the host computed slower; for a real one, what the runtime took.
+     */
+    public long computeNanos() {
+      return Math.max(1, endedNanos - startedNanos - transferNanos);
+    }
+  }
 
   private final Platform platform;
   private final Scheduler clock;
@@ -106,12 +117,18 @@ public final class ProcessorLanes implements AutoCloseable {
       Mono<Execution> afterTransfer = transferInNanos > 0
           ? Mono.delay(Duration.ofNanos(transferInNanos), clock).then(compute)
           : compute;
-      return afterTransfer.flatMap(e -> hold(e, computeStart, transferOut.applyAsLong(e.outputs())));
-    }).map(s -> new Invocation(s.value(), s.enqueuedNanos(), s.startedNanos(), s.endedNanos()));
+      return afterTransfer.flatMap(e -> {
+        long out = Math.max(0, transferOut.applyAsLong(e.outputs()));
+        return hold(e, computeStart, out).map(x -> new Moved(x, transferInNanos + out));
+      });
+    }).map(s -> new Invocation(s.value().execution(), s.enqueuedNanos(), s.startedNanos(), s.endedNanos(),
+        s.value().transferNanos()));
   }
 
+  private record Moved(Execution execution, long transferNanos) {}
+
   private Mono<Execution> hold(Execution e, long computeStart, long transferOut) {
-    long hold = Math.max(0, transferOut);
+    long hold = transferOut;
     if (e.emulated()) {
       long spent = clock.now(TimeUnit.NANOSECONDS) - computeStart;
       long remaining = e.serviceNanos() - spent;

@@ -34,6 +34,7 @@ import org.HdrHistogram.Histogram;
  * @param audit the end-of-run audit: every offered frame settled exactly once, by stream and seq
  * @param error why the run ended early (a source that failed), empty when it did not
  * @param adaptation the plans the run went through and the controller's decisions
+ * @param timeline completed frames per second over the run, bucket by bucket
  */
 public record RunReport(
     String model,
@@ -60,10 +61,59 @@ public record RunReport(
     long withinBudget,
     AuditReport audit,
     String error,
-    Adaptation adaptation) {
+    Adaptation adaptation,
+    Timeline timeline) {
+
+  /** The finest bucket of the throughput timeline. */
+  public static final java.time.Duration TIMELINE_BUCKET = java.time.Duration.ofMillis(100);
+
+  /** At most this many buckets in a report: longer runs merge neighbouring buckets. */
+  public static final int TIMELINE_MAX_BUCKETS = 2000;
 
   public RunReport {
     stages = List.copyOf(stages);
+  }
+
+  /**
+   * Throughput over the run: {@code fps[i]} is the completed frames per second in {@code [i *
+   * bucketSeconds, (i + 1) * bucketSeconds)} from the start.
+   */
+  public record Timeline(double bucketSeconds, List<Double> fps) {
+    public Timeline {
+      fps = List.copyOf(fps);
+    }
+
+    static Timeline of(List<Long> per100ms) {
+      int merge = Math.max(1, (per100ms.size() + TIMELINE_MAX_BUCKETS - 1) / TIMELINE_MAX_BUCKETS);
+      double bucket = TIMELINE_BUCKET.toNanos() / 1e9 * merge;
+      List<Double> out = new java.util.ArrayList<>();
+      for (int i = 0; i < per100ms.size(); i += merge) {
+        long n = 0;
+        for (int j = i; j < Math.min(per100ms.size(), i + merge); j++) {
+          n += per100ms.get(j);
+        }
+        out.add(n / bucket);
+      }
+      return new Timeline(bucket, out);
+    }
+
+    /**
+     * The first time, in seconds from the start, at or after {@code fromSeconds} where throughput
+     * over {@code window} consecutive buckets reaches {@code fps}; -1 if it never does.
+     */
+    public double firstReaching(double fromSeconds, double target, int window) {
+      int start = (int) Math.ceil(fromSeconds / bucketSeconds - 1e-9);
+      for (int i = Math.max(0, start); i + window <= fps.size(); i++) {
+        double sum = 0;
+        for (int j = i; j < i + window; j++) {
+          sum += fps.get(j);
+        }
+        if (sum / window >= target) {
+          return (i + window) * bucketSeconds;
+        }
+      }
+      return -1;
+    }
   }
 
   /** The audit's verdict and its one-line account. */
@@ -167,14 +217,14 @@ public record RunReport(
     return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
         predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
         latency, stages, orderViolations, emulationLagFrames, url, retried, budgetMs, withinBudget, audit, error,
-        adaptation);
+        adaptation, timeline);
   }
 
   public RunReport withAdaptation(Adaptation a) {
     return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
         predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
         latency, stages, orderViolations, emulationLagFrames, metricsUrl, retried, budgetMs, withinBudget, audit,
-        error, a);
+        error, a, timeline);
   }
 
   /** True when the audit passed and no frame left out of order. */

@@ -222,7 +222,7 @@ public final class Runner {
       out.println("adapt: " + o.adapt().mode().label());
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      SegmentCache cache = new SegmentCache(model, platform);
+      SegmentCache cache = new SegmentCache(model, platform, () -> clock.now(TimeUnit.NANOSECONDS));
       Pipeline pipeline;
       try {
         pipeline = Pipeline.builder()

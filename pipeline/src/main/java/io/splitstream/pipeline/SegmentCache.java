@@ -31,12 +31,17 @@ import java.util.Optional;
  * cached-load figure on an emulated processor, the measured time on a real one). Loading happens
  * off the processors' lanes: the old plan keeps serving meanwhile (make before break).
  *
+ * <p><b>Prepared in advance.</b> {@link #prepare} loads a plan's segments in the background (as
+ * Band prepares its subgraphs ahead of need), each processor one segment after another: a segment
+ * is ready its load time after the processor's previous background load ended, on the cache's
+ * clock. A plan acquired before its prepared segments are ready pays the time they still need.
+ *
  * <p>Thread-safe: all methods lock the cache; loading (which can take seconds on a real
  * accelerator) happens under that lock, so two plans never load the same segment twice.
  */
 public final class SegmentCache implements AutoCloseable {
   /** Segments kept loaded while no epoch uses them. */
-  public static final int IDLE_LIMIT = 16;
+  public static final int IDLE_LIMIT = 32;
 
   /** Where a loaded segment sits: nodes {@code [firstNode, endNode)} on {@code processor}. */
   public record Key(int firstNode, int endNode, String processor) {}
@@ -64,6 +69,7 @@ public final class SegmentCache implements AutoCloseable {
     final LoadedSegment segment;
     int refs;
     long lastUsed;
+    long readyAt = Long.MIN_VALUE;
 
     Entry(LoadedSegment segment) {
       this.segment = segment;
@@ -73,12 +79,85 @@ public final class SegmentCache implements AutoCloseable {
   private final Model model;
   private final Platform platform;
   private final Map<Key, Entry> entries = new LinkedHashMap<>();
+  private final Map<String, Long> backgroundUntil = new LinkedHashMap<>();
+  private final java.util.function.LongSupplier clock;
   private long tick;
   private boolean closed;
 
+  /** A cache whose prepared segments are ready at once (no clock to charge their load on). */
   public SegmentCache(Model model, Platform platform) {
+    this(model, platform, () -> 0L);
+  }
+
+  /** A cache that times background loads on {@code clockNanos} (the pipeline's clock). */
+  public SegmentCache(Model model, Platform platform, java.util.function.LongSupplier clockNanos) {
     this.model = Objects.requireNonNull(model, "model");
     this.platform = Objects.requireNonNull(platform, "platform");
+    this.clock = Objects.requireNonNull(clockNanos, "clockNanos");
+  }
+
+  /**
+   * Loads, in the background, the segments of {@code plan} not loaded yet, without taking a
+   * reference: they stay idle (and ready once their load time has passed) for a later {@link
+   * #acquire}. A processor that refuses a segment is skipped.
+   *
+   * @return the segments it started loading
+   */
+  public synchronized int prepare(Plan plan) {
+    if (closed) {
+      return 0;
+    }
+    long now = clock.getAsLong();
+    List<Segment> segments = null;
+    int started = 0;
+    for (Plan.Stage st : plan.stages()) {
+      for (String id : st.processors()) {
+        Key key = new Key(st.firstNode(), st.endNode(), id);
+        if (entries.containsKey(key)) {
+          continue;
+        }
+        try {
+          if (segments == null) {
+            segments = cut(plan);
+          }
+          LoadedSegment ls = platform.processor(id).load(segments.get(st.index()));
+          Entry e = new Entry(ls);
+          long from = Math.max(now, backgroundUntil.getOrDefault(id, Long.MIN_VALUE));
+          // a real load has already taken its time; an emulated one takes the profile's from here
+          e.readyAt = Math.max(from + ls.loadTime().toNanos(), clock.getAsLong());
+          backgroundUntil.put(id, e.readyAt);
+          e.lastUsed = ++tick;
+          entries.put(key, e);
+          started++;
+        } catch (SplitstreamException ex) {
+          // an offline processor, or an op it lacks: nothing to prepare there
+        }
+      }
+    }
+    evictIdle();
+    return started;
+  }
+
+  /**
+   * What acquiring {@code plan} would cost on {@code processor} now, in milliseconds: the time its
+   * prepared segments still need, plus {@code perMissingMs} for each segment not loaded at all.
+   */
+  public synchronized double expectedLoadMs(Plan plan, String processor, double perMissingMs) {
+    long now = clock.getAsLong();
+    double pending = 0;
+    double missing = 0;
+    for (Plan.Stage st : plan.stages()) {
+      if (!st.processors().contains(processor)) {
+        continue;
+      }
+      Entry e = entries.get(new Key(st.firstNode(), st.endNode(), processor));
+      if (e == null) {
+        missing += perMissingMs;
+      } else if (e.readyAt > now) {
+        pending = Math.max(pending, (e.readyAt - now) / 1e6);
+      }
+    }
+    return pending + missing;
   }
 
   public Model model() {
@@ -105,6 +184,8 @@ public final class SegmentCache implements AutoCloseable {
     List<Segment> segments = null;
     List<Entry> taken = new ArrayList<>();
     Map<String, Duration> loadByProcessor = new LinkedHashMap<>();
+    Map<String, Duration> pendingByProcessor = new LinkedHashMap<>();
+    long now = clock.getAsLong();
     int loaded = 0;
     int reused = 0;
     try {
@@ -131,6 +212,11 @@ public final class SegmentCache implements AutoCloseable {
             loaded++;
           } else {
             reused++;
+            if (e.readyAt > now) {
+              // prepared in the background and not finished loading: wait for the rest of it
+              pendingByProcessor.merge(id, Duration.ofNanos(e.readyAt - now),
+                  (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
           }
           e.refs++;
           e.lastUsed = ++tick;
@@ -140,6 +226,7 @@ public final class SegmentCache implements AutoCloseable {
         }
         stages.add(new Pipeline.StageBinding(st.index(), seg, replicas));
       }
+      pendingByProcessor.forEach((id, d) -> loadByProcessor.merge(id, d, Duration::plus));
       Duration cost = loadByProcessor.values().stream().max(Comparator.naturalOrder()).orElse(Duration.ZERO);
       evictIdle();
       return new LoadedPlan(plan, stages, cost, loaded, reused);

@@ -56,6 +56,11 @@ import reactor.core.publisher.Flux;
  * processor skips the cooldown), and only one switch loads at a time: noise does not flap the
  * plan.
  *
+ * <p><b>Prepared in advance.</b> At the start and after every switch it prepares, in the
+ * background, the plans it would choose if a processor of the current plan slowed to a third or
+ * were lost (Band prepares its subgraphs ahead of need), so that such a switch pays little or no
+ * load time; the load time of a prepared segment still elapses on the pipeline clock.
+ *
  * <p><b>What it records.</b> Each switch as a {@link Decision}: trigger and evidence, plans,
  * predicted gain, load cost, and the throughput measured over {@link Settings#measureWindow()}
  * before the decision and after the switch. Listeners see each decision when it takes effect and
@@ -227,6 +232,8 @@ public final class Controller {
         .subscribe(t -> tick());
     if (mode == Mode.ORACLE) {
       told("start");
+    } else if (mode == Mode.ADAPTIVE) {
+      prepareContingencies();
     }
     return this;
   }
@@ -357,7 +364,7 @@ public final class Controller {
     // what the plan was chosen on, not what has been learnt since it was loading
     speedAtPlan.putAll(d.estimatedSpeed().isEmpty() ? estimates.snapshot() : d.estimatedSpeed());
     Decision live = d.activated(a.epoch(), seconds(a.atNanos()), a.loadCost().toNanos() / 1e6);
-    long decided = startNanos + Math.round(d.atSeconds() * 1e9);
+    long decided = origin() + Math.round(d.atSeconds() * 1e9);
     if (a.atNanos() - decided >= 3 * settings.tick().toNanos()) {
       // the old plan served on under the new conditions while the new one loaded: that is "before"
       live = live.measuredBefore(completedBetween(decided, a.atNanos()));
@@ -372,6 +379,9 @@ public final class Controller {
     }
     Decision done = live;
     listeners.forEach(x -> x.accept(done));
+    if (mode == Mode.ADAPTIVE) {
+      prepareContingencies();
+    }
   }
 
   private synchronized void failed(Throwable e) {
@@ -386,7 +396,7 @@ public final class Controller {
     long window = settings.measureWindow().toNanos();
     for (int i = 0; i < decisions.size(); i++) {
       Decision d = decisions.get(i);
-      long at = startNanos + Math.round(d.activatedAtSeconds() * 1e9);
+      long at = origin() + Math.round(d.activatedAtSeconds() * 1e9);
       if (!d.measured() && now >= at + window) {
         Decision m = d.measuredAfter(completedBetween(at, at + window));
         decisions.set(i, m);
@@ -505,15 +515,29 @@ public final class Controller {
     return new Candidate(p, loadMs, value, gain);
   }
 
-  /** Expected load time on {@code q} for the segments of {@code p} not loaded there yet. */
+  /** Expected load time on {@code q} for the segments of {@code p} not loaded (or not ready) there yet. */
   private double loadMsOn(Plan p, String q) {
-    if (pipeline.cache().map(c -> c.hasAll(p, q)).orElse(true)) {
-      return 0;
-    }
     Processor proc = pipeline.platform().processor(q);
-    long missing = p.stages().stream().filter(s -> s.processors().contains(q)).count();
     double each = proc instanceof EmulatedProcessor e ? e.profile().loadMillis() : 50;
-    return missing * each;
+    return pipeline.cache().map(c -> c.expectedLoadMs(p, q, each)).orElse(0.0);
+  }
+
+  /**
+   * Prepares in the background the plans the controller would switch to if a processor of the
+   * current plan slowed to a third or were lost, so that such a switch finds its segments loaded.
+   */
+  private void prepareContingencies() {
+    PlannerOptions opts = estimates.plannerOptions().withReplicas(settings.replicas());
+    Plan cur = pipeline.plan();
+    for (String q : cur.stages().stream().flatMap(s -> s.processors().stream()).distinct().toList()) {
+      for (Availability.State st : List.of(new Availability.State(0.3, 1, true), new Availability.State(1, 1, false))) {
+        try {
+          pipeline.prepare(choose(opts.withAvailability(q, st), Double.POSITIVE_INFINITY));
+        } catch (SplitstreamException e) {
+          // no plan without q: nothing to prepare
+        }
+      }
+    }
   }
 
   private double predicted(Plan p, PlannerOptions opts) {
@@ -578,8 +602,14 @@ public final class Controller {
     }
   }
 
+  /** Seconds since the pipeline's run started (the origin scenario events are timed from too). */
   private double seconds(long nanos) {
-    return (nanos - startNanos) / 1e9;
+    return (nanos - origin()) / 1e9;
+  }
+
+  private long origin() {
+    long s = pipeline.startNanos();
+    return s == Long.MIN_VALUE ? startNanos : s;
   }
 
   private long now() {

@@ -15,9 +15,9 @@ import java.util.OptionalInt;
  * probe says it is back).
  *
  * <p>A moving average with α = 0.1 needs about 30 samples to follow a step. So that a real change
- * is acted on at its true size, the last {@link #RUN} samples of each processor are kept: when
+ * is acted on at its true size, the last {@value #RUN} samples of each processor are kept: when
  * every one of them lies more than {@link #STEP} away from the average, on the same side, the
- * average jumps to their median. Noise of ±10 % never does that; a processor that lost 70 % of its
+ * average jumps to their median. Noise of ±10 % never does that (nor, in practice, jitter of a few per cent: four samples in a row beyond 15 % on one side); a processor that lost 70 % of its
  * speed does it within {@value #RUN} invocations.
  *
  * <p>Thread-safe (synchronised): invocations report from the processors' threads.
@@ -31,7 +31,7 @@ public final class SpeedEstimates {
   private final Map<String, java.util.ArrayDeque<Double>> recent = new LinkedHashMap<>();
 
   /** Consecutive samples that must agree before the average jumps to them. */
-  public static final int RUN = 8;
+  public static final int RUN = 4;
 
   /** How far (relative) each of them must lie from the average. */
   public static final double STEP = 0.15;

@@ -18,6 +18,7 @@ import io.splitstream.pipeline.Assembly;
 import io.splitstream.pipeline.Pipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.Runner;
+import io.splitstream.pipeline.adapt.Controller;
 import io.splitstream.pipeline.frame.Frame;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.ProfileTable;
@@ -49,7 +50,7 @@ import reactor.core.scheduler.Schedulers;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (never assertions), measured side by side in one run.",
-    subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class})
+    subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -210,7 +211,7 @@ final class BenchCommand implements Runnable {
       for (boolean simulate : new boolean[] {false, true}) {
         Runner.Options o = new Runner.Options(model, InputShapes.none(), source, Optional.of(soc), List.of(), split,
             Optional.empty(), Optional.empty(), Optional.of(duration), -1, simulate, computeOutputs, false, Optional.empty(), 2,
-            24, 32, 1);
+            24, 32, 1).withAdapt(Runner.Adapt.defaults().withMode(Controller.Mode.OFF));
         long t0 = System.nanoTime();
         RunReport r = Runner.run(o, quiet);
         out.printf(Locale.ROOT, "%s run took %.1f s of wall time%n", simulate ? "simulated" : "real-time",
@@ -236,6 +237,81 @@ final class BenchCommand implements Runnable {
 
     private static void row(PrintWriter out, String what, double real, double sim) {
       out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8.3f%n", what, real, sim, real == 0 ? Double.NaN : sim / real);
+    }
+  }
+
+  /**
+   * How fast the controller follows a change: one scenario in simulation, adaptive and oracle, at
+   * a load above what any plan sustains; prints when the first change came, when the controller
+   * decided, what loading cost, and when throughput reached 90 % of the new optimum's bound.
+   */
+  @Command(name = "adapt", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {
+        "Time from a scenario's first change until throughput is within 90% of the new optimum's bound,",
+        "detection and load cost included, in simulation on an emulated SoC (virtual time, emulated figures)."
+      })
+  static final class Adapt implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "ppocr-det", description = "(default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "(default: ${DEFAULT-VALUE})")
+    String soc;
+
+    @Option(names = "--source", defaultValue = "synthetic:constant,rate=1000",
+        description = "a saturating source (default: ${DEFAULT-VALUE})")
+    String source;
+
+    @Option(names = "--scenario", defaultValue = "step", description = "(default: ${DEFAULT-VALUE})")
+    String scenario;
+
+    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
+      io.splitstream.pipeline.scenario.Scenario sc = io.splitstream.pipeline.scenario.Scenario.load(scenario);
+      double t0 = sc.events().get(0).at().toNanos() / 1e9;
+      Duration length = sc.runDuration().orElse(Duration.ofSeconds(30));
+      Runner.Options base = new Runner.Options(model, InputShapes.none(), source, Optional.of(soc), List.of(), "auto",
+          Optional.empty(), Optional.empty(), Optional.of(length), -1, true, false, false, Optional.empty(), 2, 24, 32,
+          seed);
+      Map<Controller.Mode, RunReport> r = new LinkedHashMap<>();
+      for (Controller.Mode m : List.of(Controller.Mode.ADAPTIVE, Controller.Mode.ORACLE)) {
+        r.put(m, Runner.run(base.withAdapt(new Runner.Adapt(m, Optional.of(scenario), Optional.empty(), true, false,
+            Controller.Settings.defaults())), quiet));
+      }
+      RunReport adaptive = r.get(Controller.Mode.ADAPTIVE);
+      RunReport oracle = r.get(Controller.Mode.ORACLE);
+      double bound = oracle.adaptation().decisions().stream()
+          .filter(d -> d.atSeconds() >= t0 - 1e-6)
+          .mapToDouble(io.splitstream.pipeline.adapt.Decision::predictedNewFps)
+          .findFirst()
+          .orElse(Double.NaN);
+      out.printf(Locale.ROOT, "%s on %s (emulated, simulated), %s, scenario %s: first change at t=%.3f s (%s)%n",
+          model, soc, source, scenario, t0, sc.events().get(0).summary());
+      out.printf(Locale.ROOT, "  before the change: plan %s, %.1f fps predicted%n", adaptive.plan(),
+          adaptive.predictedThroughputFps());
+      for (io.splitstream.pipeline.adapt.Decision d : adaptive.adaptation().decisions()) {
+        out.println("  decision " + d.describe());
+      }
+      out.printf(Locale.ROOT, "  new optimum (oracle, hindsight): %s%n", oracle.adaptation().decisions().stream()
+          .filter(d -> d.atSeconds() >= t0 - 1e-6).map(d -> d.newPlan() + String.format(Locale.ROOT,
+              ", bound %.1f fps", d.predictedNewFps())).findFirst().orElse("the same plan"));
+      if (!Double.isNaN(bound)) {
+        double reached = adaptive.timeline().firstReaching(t0, 0.9 * bound, 2);
+        out.printf(Locale.ROOT, "  time from the change to >= 90%% of the new optimum's bound (%.1f fps, over 200 ms): %s%n",
+            0.9 * bound, reached < 0 ? "never" : String.format(Locale.ROOT, "%.2f s", reached - t0));
+      }
+      out.printf(Locale.ROOT, "  frames: offered %d, completed %d, shed %d, failed %d, retried %d; reordered %d; %s%n",
+          adaptive.ledger().offered(), adaptive.ledger().completed(), adaptive.ledger().shed(), adaptive.ledger().failed(),
+          adaptive.retried(), adaptive.orderViolations(), adaptive.audit().summary());
+      out.println("  emulated processors in virtual time: not a hardware measurement");
+      out.flush();
+      return adaptive.sound() && oracle.sound() ? 0 : Main.EXIT_INTERNAL;
     }
   }
 
