@@ -30,7 +30,7 @@ final class RunCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin StreamOptions stream = new StreamOptions();
 
-  @Option(names = "--adapt", defaultValue = "on", description = "on: re-plan from measurements; off: keep the starting plan (the static baseline) (default: ${DEFAULT-VALUE})")
+  @Option(names = "--adapt", defaultValue = "on", description = "on: re-plan from measurements; off: keep the starting plan (the static baseline) (default: on, or off with a hand-given --split)")
   String adapt;
 
   @Option(names = "--decisions", description = "write the controller's decisions to this file, one JSON object per line")
@@ -57,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     stream.applyScenarioDefaults(spec.commandLine().getParseResult());
+    boolean byHand = !stream.split.trim().equalsIgnoreCase("auto");
+    if (byHand && !spec.commandLine().getParseResult().hasMatchedOption("--adapt")) {
+      adapt = "off"; // a split placed by hand is kept unless re-planning is asked for
+    }
     Controller.Mode mode = switch (adapt.trim().toLowerCase(Locale.ROOT)) {
       case "on" -> Controller.Mode.ADAPTIVE;
       case "off" -> Controller.Mode.OFF;
