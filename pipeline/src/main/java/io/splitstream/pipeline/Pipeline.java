@@ -336,8 +336,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * {@link #switchTo(Plan)}; with {@code free}, the load cost is reported but not charged (the
-   * oracle baseline, which switches for free).
+   * {@link #switchTo(Plan)}; with {@code free}, the load cost is neither waited for nor counted
+   * (the oracle baseline, which switches for free).
    */
   public Mono<Activation> switchTo(Plan plan, boolean free) {
     if (cache == null) {
@@ -359,7 +359,7 @@ public final class Pipeline implements AutoCloseable {
         Mono<SegmentCache.LoadedPlan> ready = charge > 0
             ? Mono.delay(Duration.ofNanos(charge), clock).thenReturn(lp)
             : Mono.just(lp);
-        return ready.map(this::activate);
+        return ready.map(x -> activate(x, free));
       });
     });
   }
@@ -414,7 +414,7 @@ public final class Pipeline implements AutoCloseable {
     });
   }
 
-  private synchronized Activation activate(SegmentCache.LoadedPlan lp) {
+  private synchronized Activation activate(SegmentCache.LoadedPlan lp, boolean free) {
     long number = current.number + 1;
     Plan plan = lp.plan().withEpoch(number);
     long now = clock.now(TimeUnit.NANOSECONDS);
@@ -426,8 +426,9 @@ public final class Pipeline implements AutoCloseable {
     epochs.put(number, ep);
     allEpochs.add(ep);
     current = ep;
-    loadNanos.add(lp.loadCost().toNanos());
-    lastActivation = new Activation(number, plan, lp.loadCost(), lp.loaded(), lp.reused(), now);
+    Duration charged = free ? Duration.ZERO : lp.loadCost();
+    loadNanos.add(charged.toNanos());
+    lastActivation = new Activation(number, plan, charged, lp.loaded(), lp.reused(), now);
     publishPlan(ep);
     planEvents.tryEmitNext(ep);
     return lastActivation;

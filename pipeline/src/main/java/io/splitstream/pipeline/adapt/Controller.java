@@ -57,8 +57,8 @@ import reactor.core.publisher.Flux;
  * plan.
  *
  * <p><b>Prepared in advance.</b> At the start and after every switch it prepares, in the
- * background, the plans it would choose if a processor of the current plan slowed to a third or
- * were lost (Band prepares its subgraphs ahead of need), so that such a switch pays little or no
+ * background, the plans it would choose if a processor of the current plan slowed to a third, then
+ * those for a processor lost (Band prepares its subgraphs ahead of need), so that such a switch pays little or no
  * load time; the load time of a prepared segment still elapses on the pipeline clock.
  *
  * <p><b>What it records.</b> Each switch as a {@link Decision}: trigger and evidence, plans,
@@ -316,7 +316,7 @@ public final class Controller {
     boolean backlog = backlogged(now);
     objective = objectiveFor(arrival, shed, curFps, opts, backlog);
     // capacity beyond what arrives buys nothing: a live source's rate caps the gain (a held-back one does not)
-    demand = backlog || arrival <= 0 ? Double.POSITIVE_INFINITY : arrival * 1.1;
+    demand = backlog || arrival <= 0 ? Double.POSITIVE_INFINITY : arrival * 1.25;
     Plan best;
     try {
       best = choose(opts, arrival);
@@ -529,10 +529,16 @@ public final class Controller {
   private void prepareContingencies() {
     PlannerOptions opts = estimates.plannerOptions().withReplicas(settings.replicas());
     Plan cur = pipeline.plan();
-    for (String q : cur.stages().stream().flatMap(s -> s.processors().stream()).distinct().toList()) {
-      for (Availability.State st : List.of(new Availability.State(0.3, 1, true), new Availability.State(1, 1, false))) {
+    List<String> used = cur.stages().stream().flatMap(s -> s.processors().stream()).distinct().toList();
+    // each processor loads one segment at a time, so order matters: contention, the commonest
+    // change (Liu et al.; ShuffleDog, Heimdall in ADAPTATION.md), before losses
+    for (Availability.State st : List.of(new Availability.State(0.3, 1, true), new Availability.State(1, 1, false))) {
+      for (String q : used) {
         try {
-          pipeline.prepare(choose(opts.withAvailability(q, st), Double.POSITIVE_INFINITY));
+          Plan p = choose(opts.withAvailability(q, st), Double.POSITIVE_INFINITY);
+          if (!p.label().equals(cur.label())) {
+            pipeline.prepare(p);
+          }
         } catch (SplitstreamException e) {
           // no plan without q: nothing to prepare
         }

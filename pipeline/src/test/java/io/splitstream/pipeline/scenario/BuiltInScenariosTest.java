@@ -75,11 +75,11 @@ class BuiltInScenariosTest {
   @Test
   void loadStepAndBurstsChangeTheRateAsDescribed() {
     assertThat(Scenario.builtIn("load-step").events()).extracting(e -> e.at().toSeconds() + " " + e.summary())
-        .containsExactly("0 rate 100 frames/s", "10 rate 600 frames/s", "30 rate 100 frames/s");
+        .containsExactly("0 rate 100 frames/s", "10 rate 900 frames/s", "30 rate 100 frames/s");
     List<ScenarioEvent> bursts = Scenario.builtIn("bursts").events();
     assertThat(bursts).hasSize(12);
     for (ScenarioEvent e : bursts) {
-      double expected = e.at().toSeconds() / 5 % 2 == 0 ? 100 : 400;
+      double expected = e.at().toSeconds() / 5 % 2 == 0 ? 100 : 900;
       assertThat(((ScenarioEvent.RateChange) e).framesPerSecond()).as("at " + e.at()).isEqualTo(expected);
       assertThat(e.at().toSeconds() % 5).isZero();
     }
