@@ -72,9 +72,10 @@ import reactor.core.scheduler.Schedulers;
  * then its segments are released to the cache. Outputs leave in admission order across epochs.
  *
  * <p><b>Processor loss.</b> With {@link Builder#retryOnLoss(boolean)}, a frame whose processor
- * is found offline (mid-invocation or when its turn comes) is run again from its input under the
- * first plan that does not use that processor, keeps its place in the order, and is counted as
- * retried; when no plan can run it ({@link #noPlan}), it fails with that cause. Without it the
+ * is found offline (mid-invocation or when its turn comes) is counted as retried and runs again:
+ * on a replica of the same stage that has not failed that way, if the stage has one, else from its
+ * input under the first plan that does not use the lost processor; either way it keeps its place
+ * in the order; when no plan can run it ({@link #noPlan}), it fails with that cause. Without it the
  * frame fails with {@code ProcessorOfflineException}.
  *
  * <p><b>Ledger and audit.</b> Every frame the source emits is counted once and leaves once:
@@ -164,6 +165,8 @@ public final class Pipeline implements AutoCloseable {
   private final Sinks.Many<Object> planEvents = Sinks.many().replay().latest();
   private final Sinks.Empty<Void> finished = Sinks.empty();
   private final Map<LoadedSegment, TensorMap> lastInputs = new ConcurrentHashMap<>();
+  /** Processors an invocation found offline, until one on them succeeds again: learnt, not read. */
+  private final java.util.Set<String> seenOffline = ConcurrentHashMap.newKeySet();
   private final Processor host;
   private volatile Consumer<Observation> observer = o -> {};
   private volatile Consumer<String> lossListener = id -> {};
@@ -480,8 +483,26 @@ public final class Pipeline implements AutoCloseable {
       return Mono.just(frame);
     }
     return invoke(ep, s, w.worker(), frame, w.enqueuedNanos())
-        .onErrorResume(ProcessorOfflineException.class,
-            e -> retryOnLoss ? rerun(frame, e, 0) : Mono.error(e));
+        .onErrorResume(ProcessorOfflineException.class, e -> {
+          seenOffline.add(e.processorId());
+          if (!retryOnLoss) {
+            return Mono.error(e);
+          }
+          // a surviving replica of the same stage takes it at once, in this epoch, in its place
+          Optional<Replica> other = s.replicas().stream()
+              .filter(x -> !seenOffline.contains(x.processor().id()))
+              .findFirst();
+          if (other.isEmpty()) {
+            return rerun(frame, e, 0);
+          }
+          retried.increment();
+          lossListener.accept(e.processorId());
+          return invoke(ep, s, other.get(), frame, w.enqueuedNanos())
+              .onErrorResume(ProcessorOfflineException.class, e2 -> {
+                seenOffline.add(e2.processorId());
+                return rerun(frame, e2, 1);
+              });
+        });
   }
 
   private Mono<Frame> invoke(LiveEpoch ep, StageBinding s, Replica r, Frame frame, long enqueued) {
@@ -494,6 +515,7 @@ public final class Pipeline implements AutoCloseable {
       return lanes.invoke(r.loaded(), inputs, transferIn,
               out -> last ? transfer(r.processor(), host, out.totalBytes()) : 0)
           .map(inv -> {
+            seenOffline.remove(r.processor().id());
             StageVisit visit = new StageVisit(s.index(), r.processor().id(), enqueued, inv.startedNanos(),
                 inv.endedNanos(), inv.execution().hostNanos(), inv.execution().emulated());
             ep.stats.get(s.index()).record(r.processor().id(), visit);
@@ -532,7 +554,8 @@ public final class Pipeline implements AutoCloseable {
       m = m.flatMap(f -> {
         long ready = clock.now(TimeUnit.NANOSECONDS);
         Replica r = s.replicas().stream()
-            .min(Comparator.comparingInt(x -> lanes.lane(x.processor().id()).queued()))
+            .min(Comparator.comparing((Replica x) -> seenOffline.contains(x.processor().id()))
+                .thenComparingInt(x -> lanes.lane(x.processor().id()).queued()))
             .orElseThrow();
         return invoke(ep, s, r, f, ready);
       });
