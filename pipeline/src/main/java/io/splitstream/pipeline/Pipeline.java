@@ -164,7 +164,8 @@ public final class Pipeline implements AutoCloseable {
   private final List<LiveEpoch> allEpochs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Sinks.Many<Object> planEvents = Sinks.many().replay().latest();
   private final Sinks.Empty<Void> finished = Sinks.empty();
-  private final Map<LoadedSegment, TensorMap> lastInputs = new ConcurrentHashMap<>();
+  /** The last input each (node range, processor) saw, for probes; one entry per key ever used. */
+  private final Map<SegmentCache.Key, TensorMap> lastInputs = new ConcurrentHashMap<>();
   /** Processors an invocation found offline, until one on them succeeds again: learnt, not read. */
   private final java.util.Set<String> seenOffline = ConcurrentHashMap.newKeySet();
   private final Processor host;
@@ -174,6 +175,7 @@ public final class Pipeline implements AutoCloseable {
   private volatile long startNanos = Long.MIN_VALUE;
   private volatile Activation lastActivation;
   private volatile TensorMap lastSourceInput;
+  private final Scheduler preparer = Schedulers.newSingle("splitstream-prepare", true);
   private final MeterRegistry registry;
   private final io.micrometer.core.instrument.Meter retriedMeter;
 
@@ -208,10 +210,10 @@ public final class Pipeline implements AutoCloseable {
     this.registry = b.registry;
     this.retriedMeter = io.micrometer.core.instrument.FunctionCounter
         .builder("splitstream.frames.retried", retried, LongAdder::sum)
-        .description("Frames run again under a later plan after their processor was lost")
+        .description("Frames run again after their processor was lost: on another replica of their stage, or under a later plan")
         .tags("model", modelName)
         .register(b.registry);
-    LiveEpoch first = new LiveEpoch(0, b.plan.withEpoch(0), b.stages, null, 0);
+    LiveEpoch first = new LiveEpoch(0, b.plan.withEpoch(0), b.stages, b.loadedFirst, 0);
     this.current = first;
     epochs.put(0L, first);
     allEpochs.add(first);
@@ -305,12 +307,12 @@ public final class Pipeline implements AutoCloseable {
     return Optional.ofNullable(cache);
   }
 
-  /** Frames run again under a later plan after their processor was lost. */
+  /** Frames run again after their processor was lost (on another replica, or under a later plan). */
   public long retried() {
     return retried.sum();
   }
 
-  /** Sees every invocation's measured service time (and every probe's), on the thread that ended it. */
+  /** Sees every frame invocation's measured compute time, on the thread that ended it (probes are returned by {@link #probe}). */
   public void observe(Consumer<Observation> listener) {
     this.observer = Objects.requireNonNull(listener, "listener");
   }
@@ -379,7 +381,8 @@ public final class Pipeline implements AutoCloseable {
     if (simulated) {
       cache.prepare(plan);
     } else {
-      Schedulers.boundedElastic().schedule(() -> cache.prepare(plan));
+      // one thread, so preparations keep the order they were asked in
+      preparer.schedule(() -> cache.prepare(plan));
     }
   }
 
@@ -387,8 +390,16 @@ public final class Pipeline implements AutoCloseable {
    * Tells frames waiting for a plan without a lost processor that none can be had: they fail
    * with {@code cause}. A later {@link #switchTo} serves the frames lost after it.
    */
-  public void noPlan(RuntimeException cause) {
+  public synchronized void noPlan(RuntimeException cause) {
     planEvents.tryEmitNext(new NoPlan(Objects.requireNonNull(cause, "cause")));
+  }
+
+  /**
+   * Tells frames waiting for a plan that the current one can serve them again (after {@link
+   * #noPlan}, when the lost processor came back and no switch was needed).
+   */
+  public synchronized void planAvailable() {
+    planEvents.tryEmitNext(current);
   }
 
   /**
@@ -404,13 +415,15 @@ public final class Pipeline implements AutoCloseable {
     return Mono.defer(() -> {
       for (Map.Entry<SegmentCache.Key, LoadedSegment> e : cache.loadedOn(processorId)) {
         SegmentCache.Key key = e.getKey();
-        TensorMap in = lastInputs.get(e.getValue());
+        TensorMap in = lastInputs.get(key);
         if (in == null && key.firstNode() == 0) {
           in = lastSourceInput;
         }
         if (in != null) {
-          return lanes.invoke(e.getValue(), in, 0, t -> 0).map(inv -> new Observation(processorId, key.firstNode(),
-              key.endNode(), inv.computeNanos(), inv.endedNanos(), true));
+          return lanes.invoke(e.getValue(), in, 0, t -> 0).map(inv -> {
+            seenOffline.remove(processorId);
+            return new Observation(processorId, key.firstNode(), key.endNode(), inv.computeNanos(), inv.endedNanos(), true);
+          });
         }
       }
       return Mono.empty();
@@ -447,6 +460,9 @@ public final class Pipeline implements AutoCloseable {
 
   private void retire(long number) {
     LiveEpoch ep = epochs.remove(number);
+    if (ep != null) {
+      ep.until = clock.now(TimeUnit.NANOSECONDS);
+    }
     if (ep != null && ep.loaded != null && cache != null) {
       cache.release(ep.loaded);
     }
@@ -511,7 +527,8 @@ public final class Pipeline implements AutoCloseable {
       Processor from = s.index() == 0 ? host : previousProcessor(frame);
       long transferIn = transfer(from, r.processor(), inputs.totalBytes());
       boolean last = s.index() == ep.stages.size() - 1;
-      lastInputs.put(r.loaded(), inputs);
+      Plan.Stage planned = ep.plan.stages().get(s.index());
+      lastInputs.put(new SegmentCache.Key(planned.firstNode(), planned.endNode(), r.processor().id()), inputs);
       return lanes.invoke(r.loaded(), inputs, transferIn,
               out -> last ? transfer(r.processor(), host, out.totalBytes()) : 0)
           .map(inv -> {
@@ -654,7 +671,9 @@ public final class Pipeline implements AutoCloseable {
     for (LiveEpoch ep : allEpochs) {
       for (StageStats st : ep.stats) {
         if (st.count.sum() > 0 || ep == current) {
-          stageReports.add(st.report(ep.number, seconds, metrics));
+          long from = Math.max(ep.since, startNanos);
+          long to = ep.until == Long.MIN_VALUE ? end : ep.until;
+          stageReports.add(st.report(ep.number, Math.max(0, to - from) / 1e9, metrics));
         }
       }
     }
@@ -699,6 +718,7 @@ public final class Pipeline implements AutoCloseable {
   public void close() {
     metrics.close();
     registry.remove(retriedMeter);
+    preparer.dispose();
     if (ownsLanes) {
       lanes.close();
     }
@@ -716,8 +736,11 @@ public final class Pipeline implements AutoCloseable {
     final SegmentCache.LoadedPlan loaded;
     final List<HandOff<Outcome<Frame>>> handOffs = new ArrayList<>();
     final List<StageStats> stats = new ArrayList<>();
+    final long since;
+    volatile long until = Long.MIN_VALUE;
 
     LiveEpoch(long number, Plan plan, List<StageBinding> stages, SegmentCache.LoadedPlan loaded, long since) {
+      this.since = since;
       this.number = number;
       this.plan = plan;
       this.stages = List.copyOf(stages);
@@ -796,6 +819,7 @@ public final class Pipeline implements AutoCloseable {
     private Consumer<Outcome<Frame>> onOutcome = o -> {};
     private Runnable onClose = () -> {};
     private SegmentCache cache;
+    private SegmentCache.LoadedPlan loadedFirst;
     private ProcessorLanes lanes;
     private boolean retryOnLoss;
     private Optional<Duration> budget = Optional.empty();
@@ -831,7 +855,8 @@ public final class Pipeline implements AutoCloseable {
     public Builder plan(Plan p, SegmentCache cache) {
       this.plan = p;
       this.cache = cache;
-      this.stages = cache.acquire(p).stages();
+      this.loadedFirst = cache.acquire(p);
+      this.stages = loadedFirst.stages();
       return this;
     }
 

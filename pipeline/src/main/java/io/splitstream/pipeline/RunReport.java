@@ -192,7 +192,7 @@ public record RunReport(
    * @param meanServiceMs mean time a worker spent on a frame: transfer in, compute (the profile's
    *     time when emulated), transfer out for the last stage
    * @param meanHostMs mean time the host really spent computing the outputs
-   * @param utilisation service time over run time, per replica
+   * @param utilisation service time over the time its epoch was current (and finishing), per replica
    * @param busyShare the processors' busy share over the last metrics window
    * @param epoch the plan epoch the stage belongs to
    */

@@ -156,21 +156,39 @@ public final class Runner {
 
   private Runner() {}
 
-  /** The plan a run with {@code o} would start with (profiles the model on the platform). */
+  /**
+   * The plan a run with {@code o} would start with: profiles the model on the platform and opens
+   * the source (on a simulated clock, without reading it) for its nominal rate.
+   */
   public static Plan startingPlan(Options o) {
+    check(o);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
     try (Platform platform = o.soc().isPresent()
         ? Platforms.emulated(o.soc().get(), 1, false)
         : Platforms.host(o.processors(), o.threads())) {
+      SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
+          o.seed(), true);
+      double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
       ProfileTable table = Profiler.profile(model, platform,
           new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
       return SplitSpec.isAuto(o.split())
-          ? Planner.plan(table, o.budget(), PlannerOptions.defaults())
+          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), rate)
           : SplitSpec.parse(o.split(), table);
     }
   }
 
+  /** Checks what can be checked before any work starts; one line naming the option and the remedy. */
+  private static void check(Options o) {
+    if (o.capacity() < 1) {
+      throw new SplitstreamException("--capacity " + o.capacity() + " is not positive: give at least 1 frame");
+    }
+    if (o.maxBlocks() < 1) {
+      throw new SplitstreamException("--max-blocks " + o.maxBlocks() + " is not positive: give at least 1");
+    }
+  }
+
   public static RunReport run(Options o, PrintWriter out) {
+    check(o);
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
@@ -203,7 +221,7 @@ public final class Runner {
           }
         }
       }
-      double knownRate = source.rateControl().map(RateControl::rate).orElse(-1.0);
+      double knownRate = source.nominalRate().orElse(-1.0);
       Plan plan = SplitSpec.isAuto(o.split())
           ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), knownRate)
           : SplitSpec.parse(o.split(), table);
@@ -215,7 +233,7 @@ public final class Runner {
       out.flush();
       out.println("source: " + source.description() + "; policy " + policy.name());
       scenario.ifPresent(sc -> {
-        out.println("scenario: " + sc.name() + " (" + sc.events().size() + " events)"
+        out.println("scenario: " + sc.name() + " (" + sc.events().size() + (sc.events().size() == 1 ? " event)" : " events)")
             + sc.description().map(d -> ": " + d).orElse(""));
         sc.warnings().forEach(w -> out.println("scenario warning: " + w));
       });
@@ -373,9 +391,10 @@ public final class Runner {
       }
     }, "splitstream-drain");
     Runtime.getRuntime().addShutdownHook(hook);
+    long[] last = {0, System.nanoTime()};
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
-          out.println(progressLine(pipeline, controller));
+          out.println(progressLine(pipeline, controller, last));
           out.flush();
         })
         : () -> {};
@@ -412,14 +431,21 @@ public final class Runner {
     return result.get();
   }
 
-  static String progressLine(Pipeline p, Controller c) {
+  /**
+   * One progress line: frames/s over the last interval ({@code last} holds the completed count and
+   * wall time of the previous line, and is updated), latency percentiles since the start.
+   */
+  static String progressLine(Pipeline p, Controller c, long[] last) {
     Pipeline.Progress g = p.progress();
     var l = g.ledger();
-    double fps = g.elapsedSeconds() > 0 ? l.completed() / g.elapsedSeconds() : 0;
+    long nowWall = System.nanoTime();
+    double fps = nowWall > last[1] ? (l.completed() - last[0]) / ((nowWall - last[1]) / 1e9) : 0;
+    last[0] = l.completed();
+    last[1] = nowWall;
     String speeds = c.estimates().snapshot().entrySet().stream()
         .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.2f", e.getValue()))
         .collect(java.util.stream.Collectors.joining(" "));
-    return String.format(Locale.ROOT, "[%6.1fs] %7.1f fps  p50 %7.2f ms  p99 %7.2f ms  completed %d  shed %d  failed %d  retried %d  in flight %d  plan %s (epoch %d)  est. speed %s",
+    return String.format(Locale.ROOT, "[%6.1fs] %7.1f fps (last 1 s)  p50 %7.2f ms  p99 %7.2f ms (since start)  completed %d  shed %d  failed %d  retried %d  in flight %d  plan %s (epoch %d)  est. speed %s",
         g.elapsedSeconds(), fps, g.p50Ms(), g.p99Ms(), l.completed(), l.shed(), l.failed(), g.retried(), l.inFlight(),
         p.plan().label(), p.plan().epoch(), speeds);
   }

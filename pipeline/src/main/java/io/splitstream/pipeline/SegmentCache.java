@@ -34,10 +34,13 @@ import java.util.Optional;
  * <p><b>Prepared in advance.</b> {@link #prepare} loads a plan's segments in the background (as
  * Band prepares its subgraphs ahead of need), each processor one segment after another: a segment
  * is ready its load time after the processor's previous background load ended, on the cache's
- * clock. A plan acquired before its prepared segments are ready pays the time they still need.
+ * clock. A plan acquired before its prepared segments are ready pays the time they still need, and
+ * a segment it must load itself starts when its processor's background loads are done.
  *
- * <p>Thread-safe: all methods lock the cache; loading (which can take seconds on a real
- * accelerator) happens under that lock, so two plans never load the same segment twice.
+ * <p>Thread-safe. Loads (which can take seconds on a real accelerator) run one at a time under a
+ * loading lock of their own, so no segment loads twice, while the map's lock is held only for
+ * bookkeeping: releasing a retired epoch, probing or estimating a cost never waits for a load.
+ * Evicted segments are closed outside both locks.
  */
 public final class SegmentCache implements AutoCloseable {
   /** Segments kept loaded while no epoch uses them. */
@@ -76,66 +79,78 @@ public final class SegmentCache implements AutoCloseable {
     }
   }
 
+  /** A segment loaded outside the lock, waiting to be published. */
+  private record Fresh(Key key, LoadedSegment segment, long readyAt, Duration cost) {}
+
   private final Model model;
   private final Platform platform;
   private final Map<Key, Entry> entries = new LinkedHashMap<>();
   private final Map<String, Long> backgroundUntil = new LinkedHashMap<>();
   private final java.util.function.LongSupplier clock;
+  private final boolean timed;
+  /** Serialises loading (so no key loads twice) without holding the map's lock meanwhile. */
+  private final java.util.concurrent.locks.ReentrantLock loading = new java.util.concurrent.locks.ReentrantLock(true);
   private long tick;
   private boolean closed;
 
   /** A cache whose prepared segments are ready at once (no clock to charge their load on). */
   public SegmentCache(Model model, Platform platform) {
-    this(model, platform, () -> 0L);
+    this(model, platform, () -> 0L, false);
   }
 
-  /** A cache that times background loads on {@code clockNanos} (the pipeline's clock). */
+  /** A cache that times loads on {@code clockNanos} (the pipeline's clock). */
   public SegmentCache(Model model, Platform platform, java.util.function.LongSupplier clockNanos) {
+    this(model, platform, clockNanos, true);
+  }
+
+  private SegmentCache(Model model, Platform platform, java.util.function.LongSupplier clockNanos, boolean timed) {
     this.model = Objects.requireNonNull(model, "model");
     this.platform = Objects.requireNonNull(platform, "platform");
     this.clock = Objects.requireNonNull(clockNanos, "clockNanos");
+    this.timed = timed;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public Platform platform() {
+    return platform;
   }
 
   /**
    * Loads, in the background, the segments of {@code plan} not loaded yet, without taking a
    * reference: they stay idle (and ready once their load time has passed) for a later {@link
-   * #acquire}. A processor that refuses a segment is skipped.
+   * #acquire}. A processor that refuses a segment is skipped. Callers that care about the order of
+   * preparations call this from one thread.
    *
-   * @return the segments it started loading
+   * @return the segments it loaded
    */
-  public synchronized int prepare(Plan plan) {
-    if (closed) {
-      return 0;
-    }
-    long now = clock.getAsLong();
-    List<Segment> segments = null;
-    int started = 0;
-    for (Plan.Stage st : plan.stages()) {
-      for (String id : st.processors()) {
-        Key key = new Key(st.firstNode(), st.endNode(), id);
-        if (entries.containsKey(key)) {
-          continue;
-        }
-        try {
-          if (segments == null) {
-            segments = cut(plan);
-          }
-          LoadedSegment ls = platform.processor(id).load(segments.get(st.index()));
-          Entry e = new Entry(ls);
-          long from = Math.max(now, backgroundUntil.getOrDefault(id, Long.MIN_VALUE));
-          // a real load has already taken its time; an emulated one takes the profile's from here
-          e.readyAt = Math.max(from + ls.loadTime().toNanos(), clock.getAsLong());
-          backgroundUntil.put(id, e.readyAt);
-          e.lastUsed = ++tick;
-          entries.put(key, e);
-          started++;
-        } catch (SplitstreamException ex) {
-          // an offline processor, or an op it lacks: nothing to prepare there
-        }
+  public int prepare(Plan plan) {
+    loading.lock();
+    List<LoadedSegment> toClose;
+    int n;
+    try {
+      List<Key> missing = missing(plan);
+      if (missing == null) {
+        return 0;
       }
+      List<Fresh> fresh = load(plan, missing, true);
+      synchronized (this) {
+        for (Fresh f : fresh) {
+          Entry e = new Entry(f.segment());
+          e.readyAt = f.readyAt();
+          e.lastUsed = ++tick;
+          entries.put(f.key(), e);
+        }
+        n = fresh.size();
+        toClose = closed ? fresh.stream().map(Fresh::segment).toList() : evictIdle();
+      }
+    } finally {
+      loading.unlock();
     }
-    evictIdle();
-    return started;
+    toClose.forEach(LoadedSegment::close);
+    return n;
   }
 
   /**
@@ -160,94 +175,149 @@ public final class SegmentCache implements AutoCloseable {
     return pending + missing;
   }
 
-  public Model model() {
-    return model;
-  }
-
-  public Platform platform() {
-    return platform;
-  }
-
   /**
    * Loads what {@code plan} lacks and takes a reference on every segment it uses. Replicas come
    * fastest first (the plan's predicted time), so under light load a stage serves every frame on
-   * its fastest processor.
+   * its fastest processor. Loading happens outside the cache's lock: releases, probes and cost
+   * estimates go on meanwhile; another load (a background preparation) is waited for.
    *
    * @throws SplitstreamException when the plan does not fit the model (a TFLite model cut into
    *     several stages) or a processor refuses a segment (an op it lacks, or it is offline); then
    *     nothing stays referenced
    */
-  public synchronized LoadedPlan acquire(Plan plan) {
-    if (closed) {
-      throw new IllegalStateException("segment cache is closed");
-    }
-    List<Segment> segments = null;
-    List<Entry> taken = new ArrayList<>();
-    Map<String, Duration> loadByProcessor = new LinkedHashMap<>();
-    Map<String, Duration> pendingByProcessor = new LinkedHashMap<>();
-    long now = clock.getAsLong();
-    int loaded = 0;
-    int reused = 0;
+  public LoadedPlan acquire(Plan plan) {
+    loading.lock();
+    List<LoadedSegment> toClose = List.of();
     try {
-      List<Pipeline.StageBinding> stages = new ArrayList<>();
-      for (Plan.Stage st : plan.stages()) {
-        List<Pipeline.Replica> replicas = new ArrayList<>();
-        Segment seg = null;
-        List<String> byTime = st.replicas().stream()
-            .sorted(Comparator.comparingDouble(Plan.Replica::totalMs))
-            .map(Plan.Replica::processor)
-            .toList();
-        for (String id : byTime) {
-          Key key = new Key(st.firstNode(), st.endNode(), id);
-          Entry e = entries.get(key);
-          if (e == null) {
-            if (segments == null) {
-              segments = cut(plan);
-            }
-            Processor p = platform.processor(id);
-            LoadedSegment ls = p.load(segments.get(st.index()));
-            e = new Entry(ls);
-            entries.put(key, e);
-            loadByProcessor.merge(id, ls.loadTime(), Duration::plus);
-            loaded++;
-          } else {
-            reused++;
-            if (e.readyAt > now) {
-              // prepared in the background and not finished loading: wait for the rest of it
-              pendingByProcessor.merge(id, Duration.ofNanos(e.readyAt - now),
-                  (a, b) -> a.compareTo(b) >= 0 ? a : b);
-            }
-          }
-          e.refs++;
-          e.lastUsed = ++tick;
-          taken.add(e);
-          seg = e.segment.segment();
-          replicas.add(new Pipeline.Replica(e.segment.processor(), e.segment));
-        }
-        stages.add(new Pipeline.StageBinding(st.index(), seg, replicas));
+      List<Key> missing = missing(plan);
+      if (missing == null) {
+        throw new IllegalStateException("segment cache is closed");
       }
-      pendingByProcessor.forEach((id, d) -> loadByProcessor.merge(id, d, Duration::plus));
-      Duration cost = loadByProcessor.values().stream().max(Comparator.naturalOrder()).orElse(Duration.ZERO);
-      evictIdle();
-      return new LoadedPlan(plan, stages, cost, loaded, reused);
+      List<Fresh> fresh = load(plan, missing, false);
+      synchronized (this) {
+        long now = clock.getAsLong();
+        Map<String, Duration> loadByProcessor = new LinkedHashMap<>();
+        Map<String, Duration> pendingByProcessor = new LinkedHashMap<>();
+        for (Fresh f : fresh) {
+          Entry e = new Entry(f.segment());
+          entries.put(f.key(), e);
+          loadByProcessor.merge(f.key().processor(), f.cost(), Duration::plus);
+        }
+        int reused = 0;
+        List<Pipeline.StageBinding> stages = new ArrayList<>();
+        for (Plan.Stage st : plan.stages()) {
+          List<Pipeline.Replica> replicas = new ArrayList<>();
+          Segment seg = null;
+          List<String> byTime = st.replicas().stream()
+              .sorted(Comparator.comparingDouble(Plan.Replica::totalMs))
+              .map(Plan.Replica::processor)
+              .toList();
+          for (String id : byTime) {
+            Key key = new Key(st.firstNode(), st.endNode(), id);
+            Entry e = entries.get(key);
+            if (fresh.stream().noneMatch(f -> f.key().equals(key))) {
+              reused++;
+              if (e.readyAt > now) {
+                // prepared in the background and not finished loading: wait for the rest of it
+                pendingByProcessor.merge(id, Duration.ofNanos(e.readyAt - now), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+              }
+            }
+            e.refs++;
+            e.lastUsed = ++tick;
+            seg = e.segment.segment();
+            replicas.add(new Pipeline.Replica(e.segment.processor(), e.segment));
+          }
+          stages.add(new Pipeline.StageBinding(st.index(), seg, replicas));
+        }
+        pendingByProcessor.forEach((id, d) -> loadByProcessor.merge(id, d, Duration::plus));
+        Duration cost = loadByProcessor.values().stream().max(Comparator.naturalOrder()).orElse(Duration.ZERO);
+        toClose = evictIdle();
+        return new LoadedPlan(plan, stages, cost, fresh.size(), reused);
+      }
+    } finally {
+      loading.unlock();
+      toClose.forEach(LoadedSegment::close);
+    }
+  }
+
+  /** The keys {@code plan} needs that are not loaded; null when the cache is closed. */
+  private synchronized List<Key> missing(Plan plan) {
+    if (closed) {
+      return null;
+    }
+    List<Key> missing = new ArrayList<>();
+    for (Plan.Stage st : plan.stages()) {
+      for (String id : st.processors()) {
+        Key key = new Key(st.firstNode(), st.endNode(), id);
+        if (!entries.containsKey(key)) {
+          missing.add(key);
+        }
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * Loads {@code keys} (called with {@link #loading} held, without the map's lock). A processor
+   * loads one segment after another: on a timed cache a load starts when the processor's previous
+   * one ends, and its cost includes that wait. In the background, refused segments are skipped; in
+   * the foreground they fail the whole load, closing what was loaded.
+   */
+  private List<Fresh> load(Plan plan, List<Key> keys, boolean background) {
+    List<Fresh> fresh = new ArrayList<>();
+    if (keys.isEmpty()) {
+      return fresh;
+    }
+    try {
+      List<Segment> segments = cut(plan);
+      for (Key key : keys) {
+        Plan.Stage st = plan.stages().stream().filter(x -> x.firstNode() == key.firstNode()).findFirst().orElseThrow();
+        LoadedSegment ls;
+        long now = clock.getAsLong();
+        try {
+          ls = platform.processor(key.processor()).load(segments.get(st.index()));
+        } catch (SplitstreamException ex) {
+          if (background) {
+            continue; // an offline processor, or an op it lacks: nothing to prepare there
+          }
+          throw ex;
+        }
+        long readyAt = Long.MIN_VALUE;
+        Duration cost = ls.loadTime();
+        if (timed) {
+          long from;
+          synchronized (this) {
+            from = Math.max(now, backgroundUntil.getOrDefault(key.processor(), Long.MIN_VALUE));
+            // a real load has already taken its time; an emulated one takes the profile's from here
+            readyAt = Math.max(from + ls.loadTime().toNanos(), clock.getAsLong());
+            backgroundUntil.put(key.processor(), readyAt);
+          }
+          cost = Duration.ofNanos(Math.max(0, readyAt - now));
+        }
+        fresh.add(new Fresh(key, ls, background ? readyAt : Long.MIN_VALUE, cost));
+      }
+      return fresh;
     } catch (RuntimeException ex) {
-      taken.forEach(e -> e.refs--);
-      evictIdle();
+      fresh.forEach(f -> f.segment().close());
       throw ex;
     }
   }
 
   /** Drops {@code plan}'s references; its segments stay loaded for reuse while the idle limit allows. */
-  public synchronized void release(LoadedPlan plan) {
-    for (Plan.Stage st : plan.plan().stages()) {
-      for (String id : st.processors()) {
-        Entry e = entries.get(new Key(st.firstNode(), st.endNode(), id));
-        if (e != null && e.refs > 0) {
-          e.refs--;
+  public void release(LoadedPlan plan) {
+    List<LoadedSegment> toClose;
+    synchronized (this) {
+      for (Plan.Stage st : plan.plan().stages()) {
+        for (String id : st.processors()) {
+          Entry e = entries.get(new Key(st.firstNode(), st.endNode(), id));
+          if (e != null && e.refs > 0) {
+            e.refs--;
+          }
         }
       }
+      toClose = evictIdle();
     }
-    evictIdle();
+    toClose.forEach(LoadedSegment::close);
   }
 
   /** Whether every segment of {@code plan} on {@code processor} is loaded already. */
@@ -270,6 +340,11 @@ public final class SegmentCache implements AutoCloseable {
         .toList();
   }
 
+  /** Whether {@code key} is still loaded (a segment evicted since may still be referenced by a caller). */
+  public synchronized boolean contains(Key key) {
+    return entries.containsKey(key);
+  }
+
   /** Segments loaded now (in use or idle). */
   public synchronized int size() {
     return entries.size();
@@ -287,28 +362,38 @@ public final class SegmentCache implements AutoCloseable {
         + " and runs whole: give --split with one stage (e.g. 0:cpu) or use an ONNX model to split");
   }
 
-  private void evictIdle() {
+  /** Drops idle segments beyond the limit, least recently used first; the caller closes them after unlocking. */
+  private List<LoadedSegment> evictIdle() {
     List<Map.Entry<Key, Entry>> idle = entries.entrySet().stream()
         .filter(en -> en.getValue().refs == 0)
         .sorted(Comparator.comparingLong(en -> en.getValue().lastUsed))
         .toList();
+    List<LoadedSegment> out = new ArrayList<>();
     for (int i = 0; i < idle.size() - IDLE_LIMIT; i++) {
       Map.Entry<Key, Entry> en = idle.get(i);
       entries.remove(en.getKey());
-      en.getValue().segment.close();
+      out.add(en.getValue().segment);
     }
+    return out;
   }
 
-  /** Closes every loaded segment. Idempotent. */
+  /** Closes every loaded segment, after any load in progress. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    loading.lock();
+    List<LoadedSegment> all;
+    try {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        all = entries.values().stream().map(e -> e.segment).toList();
+        entries.clear();
+      }
+    } finally {
+      loading.unlock();
     }
-    closed = true;
-    for (Entry e : entries.values()) {
-      e.segment.close();
-    }
-    entries.clear();
+    all.forEach(LoadedSegment::close);
   }
 }

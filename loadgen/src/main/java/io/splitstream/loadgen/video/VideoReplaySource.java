@@ -143,6 +143,15 @@ public final class VideoReplaySource implements FrameSource {
    * the policy sheds, like a camera.
    */
   @Override
+  public java.util.OptionalDouble nominalRate() {
+    if (!paced()) {
+      return java.util.OptionalDouble.empty();
+    }
+    double fps = rate.kind() == ReplayRate.Kind.FIXED ? rate.fps() : info.frameRate();
+    return fps > 0 ? java.util.OptionalDouble.of(fps) : java.util.OptionalDouble.empty();
+  }
+
+  @Override
   public boolean live() {
     return false;
   }

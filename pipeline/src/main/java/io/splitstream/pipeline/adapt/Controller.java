@@ -46,8 +46,8 @@ import reactor.core.publisher.Flux;
  * <p><b>What it decides.</b> Every {@link Settings#tick()} it re-plans with the exact {@link
  * Planner} on the profile corrected by its estimates. The objective follows the load: near
  * saturation (frames shed, or arrivals above {@link Settings#saturation()} of the current plan's
- * predicted capacity) the highest throughput within the budget; with headroom (the lowest-latency
- * plan has 25 % spare capacity over the arrivals) the lowest latency. A candidate's value is its
+ * predicted capacity) the highest throughput within the budget; with headroom (arrivals at most
+ * {@value #HEADROOM} of the lowest-latency plan's capacity) the lowest latency. A candidate's value is its
  * predicted relative gain in the objective (for throughput, capacity beyond what a live source
  * offers counts for nothing), scaled by the share of {@link Settings#horizon()} left after its load
  * cost; when the best plan would load an expensive segment, the best plan avoiding
@@ -113,6 +113,13 @@ public final class Controller {
     }
   }
 
+  /**
+   * Latency is the objective only while the lowest-latency plan's capacity is at least arrivals /
+   * HEADROOM; throughput takes over at {@link Settings#saturation()} of the current plan. The gap
+   * between the two keeps a steady load from flipping the objective.
+   */
+  static final double HEADROOM = 0.7;
+
   private enum Objective {
     THROUGHPUT,
     LATENCY
@@ -142,6 +149,7 @@ public final class Controller {
   private long lastSwitchNanos = Long.MIN_VALUE / 2;
   private String noPlanReported = "";
   private Disposable ticker = () -> {};
+  private RuntimeException failure;
   private MeterRegistry registry;
   private final Map<String, Counter> switchCounters = new HashMap<>();
   private Timer loadTimer;
@@ -205,14 +213,14 @@ public final class Controller {
 
   /**
    * The plan to start with when the arrival rate is known ({@code rate > 0}): by the controller's
-   * own rule, the lowest-latency plan when it has 25 % spare capacity over the rate (and meets the
-   * budget), else the highest-throughput plan within the budget. Without a known rate, the
+   * own rule, the lowest-latency plan when the rate is at most {@value #HEADROOM} of its capacity
+   * (and it meets the budget), else the highest-throughput plan within the budget. Without a known rate, the
    * highest-throughput plan.
    */
   public static Plan startingPlan(ProfileTable table, Optional<Duration> budget, PlannerOptions opts, double rate) {
     if (rate > 0) {
       Plan low = Planner.lowestLatency(table, opts);
-      if (low.throughputFps() * 0.8 >= rate && budget.map(b -> low.latencyMs() <= b.toNanos() / 1e6).orElse(true)) {
+      if (low.throughputFps() * HEADROOM >= rate && budget.map(b -> low.latencyMs() <= b.toNanos() / 1e6).orElse(true)) {
         return low;
       }
     }
@@ -247,7 +255,7 @@ public final class Controller {
    * For {@link Mode#ORACLE}: a scenario event was applied; re-plan from the true availability and
    * switch for free. Ignored in the other modes (they are never told).
    */
-  public void told(String event) {
+  public synchronized void told(String event) {
     if (mode != Mode.ORACLE) {
       return;
     }
@@ -272,12 +280,10 @@ public final class Controller {
     if (best.label().equals(cur.label())) {
       return;
     }
-    synchronized (this) {
-      Decision d = new Decision(seconds(now()), "oracle", "", Map.of(), objective.name().toLowerCase(Locale.ROOT),
-          cur.label(), best.label(), 0, predicted(cur, truth), best.throughputFps(), 0, 0, 0, false,
-          completedRate(now()), 0);
-      pipeline.switchTo(best, true).subscribe(a -> activated(d, a), e -> {});
-    }
+    Decision d = new Decision(seconds(now()), "oracle", "", Map.of(), objective.name().toLowerCase(Locale.ROOT),
+        cur.label(), best.label(), 0, predicted(cur, truth), best.throughputFps(), 0, 0, 0, false,
+        completedRate(now()), 0);
+    pipeline.switchTo(best, true).subscribe(a -> activated(d, a), e -> {});
   }
 
   private void lost(String processor) {
@@ -292,6 +298,24 @@ public final class Controller {
   }
 
   private synchronized void tick() {
+    try {
+      decide();
+    } catch (RuntimeException e) {
+      // a bug must not stop adaptation silently, nor flood the terminal: one line, once
+      if (failure == null) {
+        failure = e;
+        System.err.println("error: internal failure (a bug) in the controller, which keeps the current plan and"
+            + " goes on deciding: " + e);
+      }
+    }
+  }
+
+  /** The first unexpected failure of a decision, if any (a bug). */
+  public synchronized Optional<RuntimeException> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  private void decide() {
     long now = now();
     LedgerSnapshot l = pipeline.ledger();
     history.addLast(new Sample(now, l.offered(), l.completed(), l.shed(), l.inFlight()));
@@ -327,7 +351,13 @@ public final class Controller {
       }
       return;
     }
-    noPlanReported = "";
+    if (!noPlanReported.isEmpty()) {
+      // a plan is possible again: frames that wait for one must not find the old "no plan"
+      noPlanReported = "";
+      if (curFps > 0) {
+        pipeline.planAvailable();
+      }
+    }
     boolean currentBroken = curFps <= 0;
     if (!currentBroken && !urgent && now - lastSwitchNanos < settings.cooldown().toNanos()) {
       return;
@@ -352,7 +382,8 @@ public final class Controller {
     String[] trigger = trigger(opts, arrival);
     Decision d = new Decision(seconds(now), trigger[0], trigger[1], estimates.snapshot(),
         objective.name().toLowerCase(Locale.ROOT), cur.label(), pick.plan().label(), 0, curFps,
-        predicted(pick.plan(), opts), pick.gain(), pick.loadMs(), 0, false, recentRate(now), 0);
+        predicted(pick.plan(), opts), Double.isFinite(pick.gain()) ? pick.gain() : 0, pick.loadMs(), 0, false,
+        recentRate(now), 0);
     pending = true;
     pipeline.switchTo(pick.plan(), false).subscribe(a -> activated(d, a), e -> failed(e));
   }
@@ -427,9 +458,9 @@ public final class Controller {
     return rate(now, Sample::completed);
   }
 
-  /** Completed frames/s over the last few ticks: what the old plan does now, after the change. */
+  /** Completed frames/s over the last tick: what the old plan does now, after the change. */
   private double recentRate(long now) {
-    return completedBetween(now - 3 * settings.tick().toNanos(), now);
+    return completedBetween(now - settings.tick().toNanos(), now);
   }
 
   private double rate(long now, java.util.function.ToLongFunction<Sample> f) {
@@ -472,7 +503,7 @@ public final class Controller {
     }
     try {
       Plan low = Planner.lowestLatency(table, opts);
-      if (low.throughputFps() * 0.8 >= arrival) {
+      if (low.throughputFps() * HEADROOM >= arrival) {
         return Objective.LATENCY;
       }
     } catch (SplitstreamException e) {
@@ -484,7 +515,7 @@ public final class Controller {
   private Plan choose(PlannerOptions opts, double arrival) {
     if (objective == Objective.LATENCY) {
       Plan low = Planner.lowestLatency(table, opts);
-      if (low.throughputFps() * 0.8 >= arrival && budget.map(b -> low.latencyMs() <= b.toNanos() / 1e6).orElse(true)) {
+      if (low.throughputFps() * HEADROOM >= arrival && budget.map(b -> low.latencyMs() <= b.toNanos() / 1e6).orElse(true)) {
         return low;
       }
     }

@@ -20,12 +20,13 @@ import java.util.TreeMap;
  * @param estimatedSpeed the controller's speed estimate per processor (measured over predicted
  *     rate; 1 = as profiled, 0 = offline) when it decided
  * @param objective {@code throughput} (near saturation) or {@code latency} (with headroom)
- * @param predictedGain relative gain the new plan was predicted to bring in the objective
+ * @param predictedGain relative gain the new plan was predicted to bring in the objective; 0 when
+ *     the old plan could not run at all ({@code predictedOldFps} 0, e.g. its processor was lost)
  * @param loadMs what loading the new plan's segments cost, charged before it took effect
  * @param activatedAtSeconds when the new plan took effect
  * @param measured whether the figures after the switch have been measured yet
  * @param measuredBeforeFps completed frames/s of the old plan after the change: while the new plan
- *     loaded, when that took at least three ticks, else over the last three ticks before the decision
+ *     loaded, when that took at least three ticks, else over the last tick before the decision
  * @param measuredAfterFps completed frames/s in the window after the switch took effect
  */
 @JsonPropertyOrder({"atSeconds", "trigger", "processor", "estimatedSpeed", "objective", "oldPlan", "newPlan",
@@ -86,7 +87,9 @@ public record Decision(
         ? String.format(Locale.ROOT, "; measured %.1f -> %.1f fps (%+.0f%%)", measuredBeforeFps, measuredAfterFps,
             100 * measuredGain())
         : "";
-    return String.format(Locale.ROOT, "t=%.2fs %s: %s -> %s (%s, predicted %+.0f%%, load %.0f ms, live at t=%.2fs)%s",
-        atSeconds, why, oldPlan, newPlan, objective, 100 * predictedGain, loadMs, activatedAtSeconds, measuredPart);
+    String predicted = predictedOldFps <= 0 ? "the old plan cannot run"
+        : String.format(Locale.ROOT, "predicted %+.0f%%", 100 * predictedGain);
+    return String.format(Locale.ROOT, "t=%.2fs %s: %s -> %s (%s, %s, load %.0f ms, live at t=%.2fs)%s",
+        atSeconds, why, oldPlan, newPlan, objective, predicted, loadMs, activatedAtSeconds, measuredPart);
   }
 }

@@ -253,20 +253,20 @@ final class BenchCommand implements Runnable {
   static final class Adapt implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "ppocr-det", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "ppocr-det", description = "a model whose split matters (default: ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "emulated SoC profile (default: ${DEFAULT-VALUE})")
     String soc;
 
     @Option(names = "--source", defaultValue = "synthetic:constant,rate=1000",
-        description = "a saturating source (default: ${DEFAULT-VALUE})")
+        description = "a source above what any plan sustains, so the figure is the plan's capacity (default: ${DEFAULT-VALUE})")
     String source;
 
-    @Option(names = "--scenario", defaultValue = "step", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--scenario", defaultValue = "step", description = "a scenario file or built-in name; its first event is the change timed (default: ${DEFAULT-VALUE})")
     String scenario;
 
-    @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed for every random choice (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Override

@@ -63,7 +63,8 @@ final class CompareCommand implements Callable<Integer> {
   public Integer call() {
     stream.applyScenarioDefaults(spec.commandLine().getParseResult());
     if (stream.platform.processors != null) {
-      throw new SplitstreamException("compare runs in simulation, on an emulated SoC: give --soc (or none for the default), not --processors");
+      throw new SplitstreamException("compare runs in simulation, where only emulated processors run: leave out --processors"
+          + " and give --soc ID (sd855-pixel4 when left out)");
     }
     if (stream.scenario().isEmpty()) {
       throw new SplitstreamException("compare needs a scenario: give --scenario FILE or a built-in name (see ./splitstream run --help)");

@@ -14,7 +14,7 @@ final class StreamOptions {
   /** The scenario of the embedded default run: another app takes most of the CPU part-way through. */
   static final String DEFAULT_SCENARIO = "cpu-contention";
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
+  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: the scenario's model when it names one, else ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
@@ -22,7 +22,7 @@ final class StreamOptions {
   InputShapes inputShape;
 
   @Option(names = "--source", defaultValue = "testvideo",
-      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst,rate=.. (default: ${DEFAULT-VALUE})")
+      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst,rate=.. (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
   String source;
 
   @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
@@ -38,7 +38,7 @@ final class StreamOptions {
   Duration budget;
 
   @Option(names = "--duration", defaultValue = "20s", converter = Converters.DurationConverter.class,
-      description = "how long to stream, e.g. 20s, 10m, 1h (default: ${DEFAULT-VALUE})")
+      description = "how long to stream, e.g. 20s, 10m, 1h (default: the scenario's duration when it has one, else ${DEFAULT-VALUE})")
   Duration duration;
 
   @Option(names = "--scenario",

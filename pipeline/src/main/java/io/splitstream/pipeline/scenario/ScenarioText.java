@@ -49,6 +49,9 @@ final class ScenarioText {
     }
     String s = message.strip();
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl).strip();
+    s = nl < 0 ? s : s.substring(0, nl).strip();
+    // the parser's own location and feature names help no user: the caller gives line and column
+    s = s.replaceAll("\\s*\\[Source: [^\\]]*\\]", "").replaceAll("\\s*\\(`[A-Za-z_.]+` (enabled|disabled)\\)", "");
+    return s.strip();
   }
 }

@@ -26,6 +26,15 @@ public interface FrameSource {
    * The knob for this source's arrival rate, when it has one (a paced synthetic source does; a file
    * replay or the network does not). A scenario's rate events go through it.
    */
+  /**
+   * The rate frames arrive at when the source keeps its own pace (a synthetic source's rate, a
+   * video's frame rate replayed natively), in frames per second; empty when it has none (as fast
+   * as taken) or does not know it. The first plan is chosen for it.
+   */
+  default java.util.OptionalDouble nominalRate() {
+    return rateControl().map(r -> java.util.OptionalDouble.of(r.rate())).orElse(java.util.OptionalDouble.empty());
+  }
+
   default java.util.Optional<RateControl> rateControl() {
     return java.util.Optional.empty();
   }
