@@ -161,6 +161,14 @@ public final class Runner {
    * the source (on a simulated clock, without reading it) for its nominal rate.
    */
   public static Plan startingPlan(Options o) {
+    return startingPlan(o, true);
+  }
+
+  /**
+   * With {@code forRate} false, the highest-throughput plan whatever the source's rate (what
+   * {@code compare} scales its default budget from).
+   */
+  public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
     try (Platform platform = o.soc().isPresent()
@@ -172,7 +180,7 @@ public final class Runner {
       ProfileTable table = Profiler.profile(model, platform,
           new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
       return SplitSpec.isAuto(o.split())
-          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), rate)
+          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), forRate ? rate : -1)
           : SplitSpec.parse(o.split(), table);
     }
   }

@@ -73,10 +73,10 @@ final class CompareCommand implements Callable<Integer> {
     Runner.Options base = stream.options(true, false, false, -1, Optional.empty(), Controller.Mode.OFF,
         Optional.empty(), false);
     if (base.budget().isEmpty()) {
-      double ms = Runner.startingPlan(base).latencyMs();
+      double ms = Runner.startingPlan(base, false).latencyMs();
       Duration budget = Duration.ofMillis(Math.max(1, Math.round(3 * ms)));
-      out.printf(Locale.ROOT, "budget: %d ms (3x the starting plan's predicted latency of %.2f ms; give --budget to choose)%n",
-          budget.toMillis(), ms);
+      out.printf(Locale.ROOT, "budget: %d ms (3x the predicted latency of the highest-throughput plan, %.2f ms;"
+          + " give --budget to choose)%n", budget.toMillis(), ms);
       base = new Runner.Options(base.model(), base.inputShapes(), base.source(), base.soc(), base.processors(),
           base.split(), base.policy(), Optional.of(budget), base.duration(), base.metricsPort(), true, false, false,
           Optional.empty(), base.threads(), base.maxBlocks(), base.capacity(), base.seed(), base.adapt());
