@@ -286,15 +286,22 @@ public final class Controller {
     pipeline.switchTo(best, true).subscribe(a -> activated(d, a), e -> {});
   }
 
+  /**
+   * A frame found {@code processor} offline. Called from inside the pipeline (possibly while it
+   * holds its own lock to publish a plan), so it takes no lock of the controller's: the estimate
+   * has its own, and the decision runs as a task on the clock.
+   */
   private void lost(String processor) {
-    synchronized (this) {
-      if (!estimates.online(processor)) {
-        return;
-      }
-      estimates.lost(processor);
-      urgent = true;
+    if (!estimates.online(processor)) {
+      return;
     }
-    pipeline.clock().schedule(this::tick);
+    estimates.lost(processor);
+    pipeline.clock().schedule(() -> {
+      synchronized (this) {
+        urgent = true;
+      }
+      tick();
+    });
   }
 
   private synchronized void tick() {
@@ -460,7 +467,8 @@ public final class Controller {
 
   /** Completed frames/s over the last tick: what the old plan does now, after the change. */
   private double recentRate(long now) {
-    return completedBetween(now - settings.tick().toNanos(), now);
+    // a tick and a half, so that one sample before this one is in it even when real ticks jitter
+    return completedBetween(now - settings.tick().toNanos() * 3 / 2, now);
   }
 
   private double rate(long now, java.util.function.ToLongFunction<Sample> f) {

@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * @param activatedAtSeconds when the new plan took effect
  * @param measured whether the figures after the switch have been measured yet
  * @param measuredBeforeFps completed frames/s of the old plan after the change: while the new plan
- *     loaded, when that took at least three ticks, else over the last tick before the decision
+ *     loaded, when that took at least three ticks, else over the last tick and a half before the decision
  * @param measuredAfterFps completed frames/s in the window after the switch took effect
  */
 @JsonPropertyOrder({"atSeconds", "trigger", "processor", "estimatedSpeed", "objective", "oldPlan", "newPlan",
