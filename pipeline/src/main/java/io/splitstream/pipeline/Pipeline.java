@@ -173,7 +173,6 @@ public final class Pipeline implements AutoCloseable {
   private volatile Consumer<String> lossListener = id -> {};
   private volatile LiveEpoch current;
   private volatile long startNanos = Long.MIN_VALUE;
-  private volatile Activation lastActivation;
   private volatile TensorMap lastSourceInput;
   private final Scheduler preparer = Schedulers.newSingle("splitstream-prepare", true);
   private final MeterRegistry registry;
@@ -276,11 +275,6 @@ public final class Pipeline implements AutoCloseable {
     return current.plan;
   }
 
-  /** The plan's stages with their loaded segments. */
-  public List<StageBinding> stages() {
-    return current.stages;
-  }
-
   public PipelineMetrics metrics() {
     return metrics;
   }
@@ -291,15 +285,6 @@ public final class Pipeline implements AutoCloseable {
 
   public Scheduler clock() {
     return clock;
-  }
-
-  public boolean simulated() {
-    return simulated;
-  }
-
-  /** The lanes this pipeline runs on. */
-  public ProcessorLanes lanes() {
-    return lanes;
   }
 
   /** The segment cache behind {@link #switchTo}, if the pipeline was given one. */
@@ -444,10 +429,9 @@ public final class Pipeline implements AutoCloseable {
     current = ep;
     Duration charged = free ? Duration.ZERO : lp.loadCost();
     loadNanos.add(charged.toNanos());
-    lastActivation = new Activation(number, plan, charged, lp.loaded(), lp.reused(), now);
     publishPlan(ep);
     planEvents.tryEmitNext(ep);
-    return lastActivation;
+    return new Activation(number, plan, charged, lp.loaded(), lp.reused(), now);
   }
 
   private void publishPlan(LiveEpoch ep) {

@@ -84,10 +84,6 @@ public final class Runner {
     public Adapt withMode(Controller.Mode m) {
       return new Adapt(m, scenario, decisions, thermal, counterfactual, settings);
     }
-
-    public Adapt withScenario(Optional<String> s) {
-      return new Adapt(mode, s, decisions, thermal, counterfactual, settings);
-    }
   }
 
   /**

@@ -320,17 +320,6 @@ public final class SegmentCache implements AutoCloseable {
     toClose.forEach(LoadedSegment::close);
   }
 
-  /** Whether every segment of {@code plan} on {@code processor} is loaded already. */
-  public synchronized boolean hasAll(Plan plan, String processor) {
-    for (Plan.Stage st : plan.stages()) {
-      if (st.processors().contains(processor)
-          && !entries.containsKey(new Key(st.firstNode(), st.endNode(), processor))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** The segments loaded on {@code processor}, most recently used first, with their keys (for probes). */
   public synchronized List<Map.Entry<Key, LoadedSegment>> loadedOn(String processor) {
     return entries.entrySet().stream()
@@ -338,16 +327,6 @@ public final class SegmentCache implements AutoCloseable {
         .sorted(Comparator.comparingLong((Map.Entry<Key, Entry> en) -> en.getValue().lastUsed).reversed())
         .map(en -> Map.entry(en.getKey(), en.getValue().segment))
         .toList();
-  }
-
-  /** Whether {@code key} is still loaded (a segment evicted since may still be referenced by a caller). */
-  public synchronized boolean contains(Key key) {
-    return entries.containsKey(key);
-  }
-
-  /** Segments loaded now (in use or idle). */
-  public synchronized int size() {
-    return entries.size();
   }
 
   private List<Segment> cut(Plan plan) {

@@ -317,11 +317,6 @@ public final class Controller {
     }
   }
 
-  /** The first unexpected failure of a decision, if any (a bug). */
-  public synchronized Optional<RuntimeException> failure() {
-    return Optional.ofNullable(failure);
-  }
-
   private void decide() {
     long now = now();
     LedgerSnapshot l = pipeline.ledger();
