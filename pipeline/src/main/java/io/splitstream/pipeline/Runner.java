@@ -15,7 +15,6 @@ import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
 import io.splitstream.pipeline.metrics.MetricsServer;
 import io.splitstream.pipeline.plan.Plan;
-import io.splitstream.pipeline.plan.Planner;
 import io.splitstream.pipeline.plan.PlannerOptions;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
@@ -137,6 +136,11 @@ public final class Runner {
           computeOutputs, progress, report, threads, maxBlocks, capacity, seed, Adapt.defaults());
     }
 
+    public Options withBudget(Optional<Duration> b) {
+      return new Options(model, inputShapes, source, soc, processors, split, policy, b, duration, metricsPort,
+          simulate, computeOutputs, progress, report, threads, maxBlocks, capacity, seed, adapt);
+    }
+
     public Options withAdapt(Adapt a) {
       return new Options(model, inputShapes, source, soc, processors, split, policy, budget, duration, metricsPort,
           simulate, computeOutputs, progress, report, threads, maxBlocks, capacity, seed, a);
@@ -167,18 +171,31 @@ public final class Runner {
   public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
-    try (Platform platform = o.soc().isPresent()
-        ? Platforms.emulated(o.soc().get(), 1, false)
-        : Platforms.host(o.processors(), o.threads())) {
+    try (Platform platform = platform(o, false)) {
       SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
           o.seed(), true);
       double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
-      ProfileTable table = Profiler.profile(model, platform,
-          new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
-      return SplitSpec.isAuto(o.split())
-          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), forRate ? rate : -1)
-          : SplitSpec.parse(o.split(), table);
+      return choosePlan(o, profile(model, platform, o), forRate ? rate : -1);
     }
+  }
+
+  /** The run's processors: the emulated SoC when one is named, else real processors on this host. */
+  private static Platform platform(Options o, boolean computeOutputs) {
+    return o.soc().isPresent()
+        ? Platforms.emulated(o.soc().get(), 1, computeOutputs)
+        : Platforms.host(o.processors(), o.threads());
+  }
+
+  private static ProfileTable profile(Model model, Platform platform, Options o) {
+    return Profiler.profile(model, platform, new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()),
+        SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
+  }
+
+  /** The hand-given split, or the controller's starting plan for {@code rate} (-1: unknown). */
+  private static Plan choosePlan(Options o, ProfileTable table, double rate) {
+    return SplitSpec.isAuto(o.split())
+        ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), rate)
+        : SplitSpec.parse(o.split(), table);
   }
 
   /** Checks what can be checked before any work starts; one line naming the option and the remedy. */
@@ -198,11 +215,8 @@ public final class Runner {
     }
     Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
-    boolean compute = o.computeOutputs();
     RunReport result;
-    try (Platform platform = o.soc().isPresent()
-        ? Platforms.emulated(o.soc().get(), 1, compute)
-        : Platforms.host(o.processors(), o.threads())) {
+    try (Platform platform = platform(o, o.computeOutputs())) {
       out.println("platform: " + platform.description());
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       TensorSpec input = concreteInput(model);
@@ -214,8 +228,7 @@ public final class Runner {
       // checked before any work starts
       scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));
 
-      ProfileTable table = Profiler.profile(model, platform,
-          new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()), SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
+      ProfileTable table = profile(model, platform, o);
       for (Processor p : platform.processors()) {
         if (p instanceof EmulatedProcessor e) {
           // heat follows the pipeline clock, and starts cold after profiling
@@ -226,9 +239,7 @@ public final class Runner {
         }
       }
       double knownRate = source.nominalRate().orElse(-1.0);
-      Plan plan = SplitSpec.isAuto(o.split())
-          ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), knownRate)
-          : SplitSpec.parse(o.split(), table);
+      Plan plan = choosePlan(o, table, knownRate);
       out.println("plan (" + (SplitSpec.isAuto(o.split())
           ? knownRate > 0
               ? String.format(Locale.ROOT, "auto, for the source's %.0f frames/s", knownRate) : "auto"

@@ -77,9 +77,7 @@ final class CompareCommand implements Callable<Integer> {
       Duration budget = Duration.ofMillis(Math.max(1, Math.round(3 * ms)));
       out.printf(Locale.ROOT, "budget: %d ms (3x the predicted latency of the highest-throughput plan, %.2f ms;"
           + " give --budget to choose)%n", budget.toMillis(), ms);
-      base = new Runner.Options(base.model(), base.inputShapes(), base.source(), base.soc(), base.processors(),
-          base.split(), base.policy(), Optional.of(budget), base.duration(), base.metricsPort(), true, false, false,
-          Optional.empty(), base.threads(), base.maxBlocks(), base.capacity(), base.seed(), base.adapt());
+      base = base.withBudget(Optional.of(budget));
     }
     List<Row> rows = new ArrayList<>();
     Map<String, RunReport> reports = new LinkedHashMap<>();
