@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.splitstream.devices.emulated.EmulatedProcessor;
 import io.splitstream.devices.onnx.OnnxModel;
-import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Availability;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.tensor.TensorMap;
@@ -21,7 +20,6 @@ import io.splitstream.pipeline.plan.Planner;
 import io.splitstream.pipeline.plan.PlannerOptions;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
-import io.splitstream.pipeline.profile.Profiler;
 import io.splitstream.pipeline.source.FrameSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,14 +51,12 @@ class LiveReplanTest {
   @BeforeAll
   static void profile() {
     model = PipelineFixture.mobileNetLarge();
-    try (Platform p = Platforms.emulated("sd855-pixel4", 1, false)) {
-      table = Profiler.profile(model, p, new Profiler.Options(12, 0, 1, 1));
-    }
+    table = PipelineFixture.profileOnSd855(model, 12);
   }
 
   @BeforeEach
   void open() {
-    platform = Platforms.emulated("sd855-pixel4", 1, false);
+    platform = PipelineFixture.sd855();
   }
 
   @AfterEach

@@ -32,6 +32,19 @@ final class PipelineFixture {
         OnnxModelGenerator.mobileNetV2(OnnxModelGenerator.mobileNetSmall()).toByteArray());
   }
 
+  /** A fresh emulated Snapdragon 855 whose processors do not compute outputs (timing only). */
+  static Platform sd855() {
+    return io.splitstream.devices.platform.Platforms.emulated("sd855-pixel4", 1, false);
+  }
+
+  /** {@code model} profiled on a throw-away {@link #sd855()} in at most {@code maxBlocks} blocks. */
+  static io.splitstream.pipeline.plan.ProfileTable profileOnSd855(OnnxModel model, int maxBlocks) {
+    try (Platform p = sd855()) {
+      return io.splitstream.pipeline.profile.Profiler.profile(model, p,
+          new io.splitstream.pipeline.profile.Profiler.Options(maxBlocks, 0, 1, 1));
+    }
+  }
+
   static TensorMap input(OnnxModel model) {
     TensorSpec in = model.inputs().get(0);
     return TensorMap.of(in.name(), Tensor.zeros(in.type(), in.shapeArray()));

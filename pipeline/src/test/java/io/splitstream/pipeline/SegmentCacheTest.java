@@ -3,12 +3,10 @@ package io.splitstream.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.splitstream.devices.onnx.OnnxModel;
-import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
-import io.splitstream.pipeline.profile.Profiler;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -29,14 +27,12 @@ class SegmentCacheTest {
   @BeforeAll
   static void profile() {
     model = PipelineFixture.mobileNetSmall();
-    try (Platform p = Platforms.emulated("sd855-pixel4", 1, false)) {
-      table = Profiler.profile(model, p, new Profiler.Options(6, 0, 1, 1));
-    }
+    table = PipelineFixture.profileOnSd855(model, 6);
   }
 
   @BeforeEach
   void open() {
-    platform = Platforms.emulated("sd855-pixel4", 1, false);
+    platform = PipelineFixture.sd855();
   }
 
   @AfterEach
