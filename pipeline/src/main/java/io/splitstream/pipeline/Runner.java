@@ -31,7 +31,6 @@ import io.splitstream.pipeline.adapt.Decision;
 import io.splitstream.pipeline.scenario.NoiseTarget;
 import io.splitstream.pipeline.scenario.Scenario;
 import io.splitstream.pipeline.scenario.ScenarioPlayer;
-import io.splitstream.pipeline.source.RateControl;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -280,7 +279,7 @@ public final class Runner {
       Disposable player = () -> {};
       try {
         Controller controller = new Controller(pipeline, table, o.budget(), o.adapt().settings(), o.adapt().mode(),
-            () -> source.rateControl().map(RateControl::rate).orElse(-1.0))
+            () -> source.nominalRate().orElse(-1.0))
             .bindTo(registry, model.name());
         boolean live = !o.simulate() && o.progress();
         controller.onDecision(d -> {

@@ -271,6 +271,9 @@ public final class Controller {
     double rate = knownRate.getAsDouble();
     Plan best;
     try {
+      // the same objective rule as the adaptive controller, on the true rate instead of a measured one
+      Plan low = Planner.lowestLatency(table, truth);
+      objective = rate > 0 && low.throughputFps() * HEADROOM >= rate ? Objective.LATENCY : Objective.THROUGHPUT;
       best = choose(truth, rate < 0 ? Double.POSITIVE_INFINITY : rate);
     } catch (SplitstreamException e) {
       pipeline.noPlan(e);
