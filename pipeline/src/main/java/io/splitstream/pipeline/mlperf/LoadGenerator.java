@@ -22,8 +22,8 @@ import reactor.core.scheduler.Scheduler;
  *       the next is issued when the previous has completed, until the last issued query was issued
  *       at or after the minimum duration and at least the minimum count were issued.
  *   <li>Server: one sample a query at Poisson arrivals of the target QPS (seeded exponential gaps),
- *       issued on schedule whether or not earlier ones completed; as many as the minimum duration at
- *       that rate takes, and at least the minimum count.
+ *       issued on schedule whether or not earlier ones completed, until one was scheduled at or
+ *       after the minimum duration and at least the minimum count were issued.
  *   <li>Offline: one query of every sample at once.
  * </ul>
  *
@@ -40,7 +40,6 @@ public final class LoadGenerator {
   private final Scheduler clock;
   private final Sinks.One<MlperfResult> result = Sinks.one();
   private final List<QueryRecord> records = new ArrayList<>();
-  private final long serverQueries;
   private final long offlineSamples;
   private final ExponentialDistribution gaps;
   private long startNanos;
@@ -48,15 +47,13 @@ public final class LoadGenerator {
   private long issued;
   private long completed;
   private long nextArrivalNanos;
+  private boolean arrivalsDone;
 
   private LoadGenerator(Ingest sut, TestSettings settings, TensorMap sample, double expectedQps) {
     this.sut = sut;
     this.settings = settings;
     this.sample = sample;
     this.clock = sut.clock();
-    long forDuration = (long) Math.ceil(settings.minDuration().toNanos() / 1e9 * settings.targetQps());
-    long n = Math.max(settings.minQueryCount(), forDuration);
-    this.serverQueries = settings.maxQueries() > 0 ? Math.min(n, settings.maxQueries()) : n;
     this.offlineSamples = settings.offlineSamples(expectedQps);
     this.gaps = new ExponentialDistribution(new Well19937c(settings.seed()), 1e9 / settings.targetQps());
   }
@@ -89,14 +86,25 @@ public final class LoadGenerator {
     }
   }
 
-  /** Server: issues the arrival due now and schedules the next. */
+  /**
+   * Server: issues the arrival due now and schedules the next, until an arrival was scheduled at
+   * or after the minimum duration and at least the minimum count were issued (LoadGen generates
+   * its schedule so), or the cap is reached.
+   */
   private synchronized void arrive() {
     issue(1, nextArrivalNanos);
-    if (issued < serverQueries) {
-      nextArrivalNanos += Math.max(1, Math.round(gaps.sample()));
-      long delay = Math.max(0, nextArrivalNanos - clock.now(TimeUnit.NANOSECONDS));
-      clock.schedule(this::arrive, delay, TimeUnit.NANOSECONDS);
+    boolean enough = nextArrivalNanos - startNanos >= settings.minDuration().toNanos() && issued >= settings.minQueryCount();
+    boolean capped = settings.maxQueries() > 0 && issued >= settings.maxQueries();
+    if (enough || capped) {
+      arrivalsDone = true;
+      if (completed == issued) {
+        end();
+      }
+      return;
     }
+    nextArrivalNanos += Math.max(1, Math.round(gaps.sample()));
+    long delay = Math.max(0, nextArrivalNanos - clock.now(TimeUnit.NANOSECONDS));
+    clock.schedule(this::arrive, delay, TimeUnit.NANOSECONDS);
   }
 
   private void issue(int samples, long atNanos) {
@@ -127,7 +135,7 @@ public final class LoadGenerator {
         }
       }
       case SERVER -> {
-        if (completed == serverQueries) {
+        if (arrivalsDone && completed == issued) {
           end();
         }
       }
