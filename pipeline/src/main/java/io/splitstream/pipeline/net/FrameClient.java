@@ -48,6 +48,7 @@ public final class FrameClient implements Ingest {
   private final LongAdder answered = new LongAdder();
   private final LongAdder unmatched = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private volatile Consumer<Wire.Result> tap = r -> {};
   private int inFlight;
   private int maxPending;
   private volatile boolean completed;
@@ -152,6 +153,11 @@ public final class FrameClient implements Ingest {
     }
   }
 
+  /** Sees every result the server sends, matched to a frame in flight or not, before it is matched. */
+  public void tap(Consumer<Wire.Result> listener) {
+    this.tap = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
   /** Frames waiting here for credit now. */
   public synchronized int pending() {
     return pending.size();
@@ -227,6 +233,7 @@ public final class FrameClient implements Ingest {
       errors.computeIfAbsent(e.kind(), k -> new LongAdder()).increment();
     } else if (m instanceof Wire.Result r) {
       long now = clock.now(TimeUnit.NANOSECONDS);
+      tap.accept(r);
       Consumer<IngestResult> done = waiting.remove(r.streamId() + "#" + r.seq());
       if (done == null) {
         unmatched.increment();

@@ -22,6 +22,7 @@ public final class QueueIngest implements Ingest {
   public static final TensorSpec INPUT = new TensorSpec("x", ElementType.FLOAT32, List.of(1L, 4L));
 
   private final Scheduler clock;
+  private final Scheduler.Worker worker;
   private final LongUnaryOperator service;
   private long busyUntil = Long.MIN_VALUE;
   private boolean held;
@@ -32,6 +33,7 @@ public final class QueueIngest implements Ingest {
 
   public QueueIngest(Scheduler clock, LongUnaryOperator serviceNanosBySeq) {
     this.clock = clock;
+    this.worker = clock.createWorker(); // one worker: completions keep their order
     this.service = serviceNanosBySeq;
   }
 
@@ -59,6 +61,20 @@ public final class QueueIngest implements Ingest {
     return waiting.size();
   }
 
+  /** Completes once {@code n} frames wait (held), at once if they do already. */
+  public synchronized java.util.concurrent.CompletableFuture<Void> whenWaiting(int n) {
+    java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+    if (waiting.size() >= n) {
+      f.complete(null);
+    } else {
+      watchers.add(java.util.Map.entry(n, f));
+    }
+    return f;
+  }
+
+  private final java.util.List<java.util.Map.Entry<Integer, java.util.concurrent.CompletableFuture<Void>>> watchers =
+      new java.util.ArrayList<>();
+
   @Override
   public TensorSpec input() {
     return INPUT;
@@ -85,12 +101,19 @@ public final class QueueIngest implements Ingest {
     synchronized (this) {
       if (held) {
         waiting.add(finish);
+        watchers.removeIf(w -> {
+          if (waiting.size() >= w.getKey()) {
+            w.getValue().complete(null);
+            return true;
+          }
+          return false;
+        });
         return;
       }
       long now = clock.now(TimeUnit.NANOSECONDS);
       long start = Math.max(now, busyUntil);
       busyUntil = start + service.applyAsLong(frame.seq());
-      clock.schedule(finish, busyUntil - now, TimeUnit.NANOSECONDS);
+      worker.schedule(finish, busyUntil - now, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -110,7 +133,9 @@ public final class QueueIngest implements Ingest {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    worker.dispose();
+  }
 
   /** A tensor of the test input. */
   public static TensorMap sample() {
