@@ -298,8 +298,9 @@ public final class FrameServer implements AutoCloseable {
         }
         inFlight.decrementAndGet();
         frameReplies.increment();
-        send(new Wire.Result(e.streamId(), e.seq(), r.status(), r.reason(), r.outputs()));
+        // the credit returns before the result leaves: the client may send its next frame the moment it reads it
         window.decrementAndGet();
+        send(new Wire.Result(e.streamId(), e.seq(), r.status(), r.reason(), r.outputs()));
         maybeEnd();
       });
     }

@@ -94,9 +94,13 @@ class FrameServerTest {
       assertThat(c.hello().credits()).isEqualTo(CREDITS);
       List<Long> order = new CopyOnWriteArrayList<>();
       AtomicLong worst = new AtomicLong();
+      AtomicLong notCompleted = new AtomicLong();
       CountDownLatch all = new CountDownLatch(frames);
       for (int i = 0; i < frames; i++) {
         c.submit(Frame.of("s", i, 0, good()), r -> {
+          if (!r.completed()) {
+            notCompleted.incrementAndGet();
+          }
           order.add(r.seq());
           worst.accumulateAndGet(c.sent() - order.size(), Math::max);
           all.countDown();
@@ -120,6 +124,7 @@ class FrameServerTest {
       }
       assertThat(all.await(20, TimeUnit.SECONDS)).isTrue();
       assertThat(order).isSorted().hasSize(frames);
+      assertThat(notCompleted.get()).as("frames shed over credit by a client that kept to its window").isZero();
       assertThat(worst.get()).isLessThanOrEqualTo(CREDITS);
       assertThat(heldServer.maxInFlight()).isLessThanOrEqualTo(CREDITS);
       assertThat(c.maxPending()).isEqualTo(frames - CREDITS);
