@@ -47,7 +47,7 @@ public final class RunRecorder implements Consumer<Settlement>, AutoCloseable {
   private final LongSupplier start;
   private final long bucketNanos;
   private final int buckets;
-  private final Map<String, Stream> streams = new TreeMap<>();
+  private final Map<String, Stream> streams = new TreeMap<>(RunRecorder::naturally);
   private final Histogram all = new Histogram(HIGHEST, 3);
   private final long[] completedPerBucket;
   private final long[] shedPerBucket;
@@ -188,6 +188,26 @@ public final class RunRecorder implements Consumer<Settlement>, AutoCloseable {
       points.add(new double[] {all.getValueAtPercentile(p) / 1e6, p / 100});
     }
     return points;
+  }
+
+  /** Stream ids in natural order: {@code stream2} before {@code stream10}. */
+  static int naturally(String a, String b) {
+    int i = a.length();
+    while (i > 0 && Character.isDigit(a.charAt(i - 1))) {
+      i--;
+    }
+    int j = b.length();
+    while (j > 0 && Character.isDigit(b.charAt(j - 1))) {
+      j--;
+    }
+    int byPrefix = a.substring(0, i).compareTo(b.substring(0, j));
+    if (byPrefix != 0 || i == a.length() || j == b.length()) {
+      return byPrefix != 0 ? byPrefix : a.compareTo(b);
+    }
+    String na = a.substring(i);
+    String nb = b.substring(j);
+    int byLength = Integer.compare(na.replaceFirst("^0+", "").length(), nb.replaceFirst("^0+", "").length());
+    return byLength != 0 ? byLength : a.compareTo(b);
   }
 
   private static double ms(Histogram h, double p) {

@@ -3,7 +3,6 @@ package io.splitstream.pipeline.source;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.stream.Collectors;
 import reactor.core.publisher.Flux;
 
 /**
@@ -49,7 +48,8 @@ public final class MergedSource implements FrameSource {
   public String description() {
     List<String> distinct = streams.stream().map(FrameSource::description).distinct().toList();
     return streams.size() + " streams: " + (distinct.size() == 1 ? "each " + distinct.get(0)
-        : distinct.stream().collect(Collectors.joining("; ")));
+        : distinct.size() <= 3 ? String.join("; ", distinct)
+        : "the first " + distinct.get(0) + " (" + (distinct.size() - 1) + " others differ, e.g. by seed)");
   }
 
   @Override
