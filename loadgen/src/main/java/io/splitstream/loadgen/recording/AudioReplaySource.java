@@ -131,13 +131,13 @@ public final class AudioReplaySource implements FrameSource {
   }
 
   private static void checkFormat(Path file, AudioFormat f) {
-    if (!f.getEncoding().equals(AudioFormat.Encoding.PCM_SIGNED)) {
-      throw new SplitstreamException("audio file " + file + ": header field 'encoding' is " + f.getEncoding()
-          + ": give 16-bit signed PCM (e.g. ffmpeg -i in -acodec pcm_s16le out.wav)");
-    }
     if (f.getSampleSizeInBits() != 16) {
       throw new SplitstreamException("audio file " + file + ": header field 'bits per sample' is "
           + f.getSampleSizeInBits() + ": give 16-bit PCM (e.g. ffmpeg -i in -acodec pcm_s16le out.wav)");
+    }
+    if (!f.getEncoding().equals(AudioFormat.Encoding.PCM_SIGNED)) {
+      throw new SplitstreamException("audio file " + file + ": header field 'encoding' is " + f.getEncoding()
+          + ": give 16-bit signed PCM (e.g. ffmpeg -i in -acodec pcm_s16le out.wav)");
     }
     if (f.getChannels() < 1 || !(f.getSampleRate() > 0)) {
       throw new SplitstreamException("audio file " + file + ": header fields 'channels' " + f.getChannels()
