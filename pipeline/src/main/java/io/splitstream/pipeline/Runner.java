@@ -208,6 +208,11 @@ public final class Runner {
   }
 
   public static RunReport run(Options o, PrintWriter out) {
+    return run(o, RunExtras.none(), out);
+  }
+
+  /** A run with {@code extras}: several streams, a trace file, an HTML page. */
+  public static RunReport run(Options o, RunExtras extras, PrintWriter out) {
     check(o);
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
@@ -220,7 +225,9 @@ public final class Runner {
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       TensorSpec input = concreteInput(model);
       SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
-      FrameSource source = Sources.open(o.source(), ctx);
+      List<String> specs = new java.util.ArrayList<>(List.of(o.source()));
+      specs.addAll(extras.moreSources());
+      FrameSource source = Sources.openStreams(specs, Math.max(extras.streams(), specs.size()), ctx);
       ShedPolicy policy = policy(o, source);
       Set<String> ids = new LinkedHashSet<>();
       platform.processors().forEach(p -> ids.add(p.id()));
@@ -247,6 +254,10 @@ public final class Runner {
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       SegmentCache cache = new SegmentCache(model, platform, () -> clock.now(TimeUnit.NANOSECONDS));
+      AtomicReference<Pipeline> started = new AtomicReference<>();
+      io.splitstream.pipeline.report.RunRecorder recorder = new io.splitstream.pipeline.report.RunRecorder(
+          () -> started.get().startNanos(), o.duration(), extras.traceOut(), registry, model.name(),
+          extras.streamMeterCap());
       Pipeline pipeline;
       try {
         pipeline = Pipeline.builder()
@@ -260,9 +271,12 @@ public final class Runner {
             .retryOnLoss(o.adapt().mode() != Controller.Mode.OFF)
             .clock(clock, o.simulate())
             .registry(registry)
+            .onSettled(recorder)
             .build();
+        started.set(pipeline);
       } catch (RuntimeException e) {
         cache.close();
+        recorder.close();
         throw e;
       }
       MetricsServer server = null;
@@ -299,16 +313,26 @@ public final class Runner {
                 controller.told(ev.toString());
               });
         }
-        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player)
-            : realTime(pipeline, o.progress(), out, reported, controller)).withMetricsUrl(url);
+        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player,
+                io.splitstream.pipeline.report.Eta.simulated(pipeline, o.duration(), out, extras.progress()))
+            : realTime(pipeline, o.progress(), out, reported, controller, o.duration())).withMetricsUrl(url);
         controller.stop();
+        recorder.close();
         report = report.withAdaptation(new RunReport.Adaptation(o.adapt().mode().label(), pipeline.plan().label(),
             pipeline.plan().epoch(), report.adaptation().loadMs(), controller.decisions(), applied));
+        report = report.withDetail(recorder.detail(report.durationSeconds(),
+            controller.decisions().stream().map(Decision::activatedAtSeconds).toList()));
         out.print(report.render());
         RunReport finalReport = report;
         o.report().ifPresent(p -> {
           finalReport.write(p);
           out.println("report: " + p.toAbsolutePath());
+        });
+        RunReport withDetail = report;
+        extras.traceOut().ifPresent(p -> out.println("trace: " + p.toAbsolutePath()));
+        extras.html().ifPresent(p -> {
+          io.splitstream.pipeline.report.HtmlReport.write(withDetail, p);
+          out.println("html: " + p.toAbsolutePath());
         });
         o.adapt().decisions().ifPresent(p -> {
           writeDecisions(p, controller.decisions());
@@ -399,7 +423,7 @@ public final class Runner {
    * flight finish, and the summary is printed before the JVM goes (waiting up to 30 s for it).
    */
   private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported,
-      Controller controller) {
+      Controller controller, Optional<Duration> duration) {
     Thread hook = new Thread(() -> {
       pipeline.drain();
       try {
@@ -412,7 +436,8 @@ public final class Runner {
     long[] last = {0, System.nanoTime()};
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
-          out.println(progressLine(pipeline, controller, last));
+          out.println(progressLine(pipeline, controller, last)
+              + io.splitstream.pipeline.report.Eta.realTime(pipeline, duration));
           out.flush();
         })
         : () -> {};
@@ -432,13 +457,17 @@ public final class Runner {
     }
   }
 
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player) {
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, Disposable eta) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
     // scenario events after the end of the stream must not keep the simulation going
     pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
-    sim.run();
+    try {
+      sim.run();
+    } finally {
+      eta.dispose();
+    }
     if (error.get() != null) {
       throw error.get() instanceof RuntimeException re ? re : new IllegalStateException(error.get());
     }
