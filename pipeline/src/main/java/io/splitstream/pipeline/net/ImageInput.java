@@ -18,10 +18,10 @@ import javax.imageio.ImageIO;
  * model's input: resized to its height and width, RGB, laid out NCHW ({@code [1,3,H,W]}) or NHWC
  * ({@code [1,H,W,3]}), FLOAT32 in [0, 1] or UINT8 as is. Any other input is refused, naming it.
  */
-final class ImageInput {
+public final class ImageInput {
   private ImageInput() {}
 
-  static TensorMap decode(byte[] bytes, TensorSpec spec) {
+  public static TensorMap decode(byte[] bytes, TensorSpec spec) {
     List<Long> s = spec.shape();
     boolean nchw = s.size() == 4 && s.get(1) == 3;
     boolean nhwc = s.size() == 4 && s.get(3) == 3;
