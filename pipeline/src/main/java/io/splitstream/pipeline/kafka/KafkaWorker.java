@@ -18,7 +18,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -154,6 +153,7 @@ public final class KafkaWorker implements AutoCloseable {
   private volatile Throwable failure;
   private int epochs;
   private boolean paused;
+  private long lagReadAt = System.nanoTime() - 1_000_000_000L;
 
   private KafkaWorker(Ingest ingest, Settings settings, MeterRegistry registry) {
     this.ingest = ingest;
@@ -487,12 +487,25 @@ public final class KafkaWorker implements AutoCloseable {
     }
   }
 
+  /**
+   * Lag per owned partition: its end offset less the worker's position. While paused no fetch
+   * brings news of the end, so the end offsets are asked for (twice a second at most).
+   */
   private void readLag() {
-    for (TopicPartition tp : consumer.assignment()) {
-      OptionalLong l = consumer.currentLag(tp);
-      if (l.isPresent()) {
-        lagOf(tp.partition()).set(l.getAsLong());
-      }
+    long now = System.nanoTime();
+    if (now - lagReadAt < 500_000_000L || consumer.assignment().isEmpty()) {
+      return;
+    }
+    lagReadAt = now;
+    try {
+      Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(1));
+      ends.forEach((tp, end) -> {
+        if (parts.containsKey(tp)) {
+          lagOf(tp.partition()).set(Math.max(0, end - consumer.position(tp, Duration.ofSeconds(1))));
+        }
+      });
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      // the broker is away: keep the last figures
     }
   }
 
