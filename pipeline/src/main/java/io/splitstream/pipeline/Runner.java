@@ -523,7 +523,7 @@ public final class Runner {
   }
 
   /** The model's first input with dynamic dimensions resolved to the shapes the model runs at. */
-  static TensorSpec concreteInput(Model model) {
+  public static TensorSpec concreteInput(Model model) {
     TensorSpec in = model.inputs().get(0);
     if (model instanceof OnnxModel onnx) {
       Map<String, long[]> resolved = onnx.inputShapes().resolve(onnx.name(), onnx.inputs());

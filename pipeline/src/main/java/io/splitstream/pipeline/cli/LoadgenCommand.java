@@ -38,8 +38,28 @@ import picocli.CommandLine.Spec;
 final class LoadgenCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--scenario", required = true, description = "single-stream, multi-stream, server or offline")
+  @Option(names = "--scenario", description = "single-stream, multi-stream, server or offline (needed unless --kafka)")
   String scenario;
+
+  @Option(names = "--kafka", description = "BOOTSTRAP (host:port): publish frames to Kafka instead of testing a pipeline (docs/kafka.md)")
+  String kafka;
+
+  @Option(names = "--topic", defaultValue = "frames", description = "with --kafka: the topic frames go to (default: ${DEFAULT-VALUE})")
+  String topic;
+
+  @Option(names = "--source", split = ";", description = "with --kafka: source spec(s), e.g. synthetic:constant,rate=30 (default: testvideo)")
+  List<String> sources;
+
+  @Option(names = "--streams", defaultValue = "1", description = "with --kafka: streams, each a source of its own (default: ${DEFAULT-VALUE})")
+  int streams;
+
+  @Option(names = "--duration", converter = Converters.DurationConverter.class, defaultValue = "20s",
+      description = "with --kafka: publish this long (default: ${DEFAULT-VALUE})")
+  Duration kafkaDuration;
+
+  @Option(names = "--max-record-bytes", defaultValue = "1048576",
+      description = "with --kafka: the largest record sent; Kafka's default limit is 1 MiB (default: ${DEFAULT-VALUE})")
+  int maxRecordBytes;
 
   @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
   String model;
@@ -103,6 +123,13 @@ final class LoadgenCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (kafka != null) {
+      return KafkaLoadgen.run(out, kafka, topic, model, inputShape == null ? InputShapes.none() : inputShape,
+          sources == null ? List.of("testvideo") : sources, streams, kafkaDuration, seed, maxRecordBytes);
+    }
+    if (scenario == null) {
+      throw new SplitstreamException("loadgen needs --scenario (single-stream, multi-stream, server or offline), or --kafka BOOTSTRAP to publish frames");
+    }
     MlperfScenario sc = MlperfScenario.parse(scenario);
     TestSettings settings = settings(sc);
     if (findPeak && sc != MlperfScenario.SERVER) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       LoadgenCommand.class,
       ServeCommand.class,
+      KafkaBrokerCommand.class,
       ModelsCommand.class,
       CommandLine.HelpCommand.class
     })

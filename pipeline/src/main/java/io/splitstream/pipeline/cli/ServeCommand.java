@@ -67,9 +67,30 @@ final class ServeCommand implements Callable<Integer> {
       description = "emulated processors compute real outputs on the host (default: ${DEFAULT-VALUE}); --no-compute-outputs: timing only")
   boolean computeOutputs;
 
+  @Option(names = "--kafka", description = "BOOTSTRAP (host:port): be a worker of a consumer group instead of a TCP server (docs/kafka.md)")
+  String kafka;
+
+  @Option(names = "--in", defaultValue = "frames", description = "with --kafka: the topic of frame records (default: ${DEFAULT-VALUE})")
+  String inTopic;
+
+  @Option(names = "--out", defaultValue = "results", description = "with --kafka: the topic result records go to (default: ${DEFAULT-VALUE})")
+  String outTopic;
+
+  @Option(names = "--group", defaultValue = "splitstream", description = "with --kafka: the consumer group (default: ${DEFAULT-VALUE})")
+  String group;
+
+  @Option(names = "--name", description = "with --kafka: this worker's name in results and metrics (default: worker-PID)")
+  String workerName;
+
+  @Option(names = "--metrics-port", defaultValue = "-1", description = "with --kafka: serve /metrics on this port, 0 any (default: none)")
+  int metricsPort;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (kafka != null) {
+      return new KafkaServe(this).call(out, spec.commandLine().getErr());
+    }
     if (port < 0 || port > 65535) {
       throw new SplitstreamException("--port " + port + " is not in 0..65535: give e.g. --port 7878");
     }

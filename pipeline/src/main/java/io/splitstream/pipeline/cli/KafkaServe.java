@@ -1,0 +1,97 @@
+package io.splitstream.pipeline.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.pipeline.FedPipeline;
+import io.splitstream.pipeline.Runner;
+import io.splitstream.pipeline.kafka.KafkaWorker;
+import io.splitstream.pipeline.metrics.MetricsServer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code serve --kafka}: the pipeline {@link ServeCommand}'s options describe, as one worker of a consumer group. */
+final class KafkaServe {
+  private final ServeCommand c;
+
+  KafkaServe(ServeCommand c) {
+    this.c = c;
+  }
+
+  int call(PrintWriter out, PrintWriter err) {
+    if (c.credits < 1) {
+      throw new SplitstreamException("--credits " + c.credits + " is not positive: give at least 1");
+    }
+    if (c.metricsPort < -1 || c.metricsPort > 65535) {
+      throw new SplitstreamException("--metrics-port " + c.metricsPort + " is not in 0..65535: give e.g. --metrics-port 9400");
+    }
+    String name = c.workerName != null ? c.workerName : "worker-" + ProcessHandle.current().pid();
+    KafkaWorker.Settings settings = new KafkaWorker.Settings(c.kafka, c.inTopic, c.outTopic, c.group, name, c.credits,
+        c.maxFrameBytes != null ? c.maxFrameBytes : Integer.MAX_VALUE, Duration.ofSeconds(10), Duration.ofSeconds(20));
+    Optional<String> soc = c.platform.socOrDefault("sd855-pixel4");
+    Runner.Options o = new Runner.Options(c.model, c.inputShape == null ? InputShapes.none() : c.inputShape, "kafka", soc,
+        c.platform.processors == null ? List.of() : c.platform.processors, c.split, Optional.of("block"), Optional.empty(),
+        Optional.empty(), -1, false, c.computeOutputs, false, Optional.empty(), c.platform.threads, c.maxBlocks, c.capacity, 1);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (FedPipeline pipeline = FedPipeline.open(o).start()) {
+      int limit = c.maxFrameBytes != null ? c.maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * pipeline.input().bytes() + 65_536);
+      settings = new KafkaWorker.Settings(settings.bootstrap(), settings.inTopic(), settings.outTopic(), settings.group(), name,
+          settings.maxInFlight(), limit, settings.sessionTimeout(), settings.drainTimeout());
+      MetricsServer metrics = c.metricsPort >= 0 ? MetricsServer.start(registry, c.metricsPort) : null;
+      CountDownLatch stop = new CountDownLatch(1);
+      CountDownLatch reported = new CountDownLatch(1);
+      Thread hook = new Thread(() -> {
+        stop.countDown();
+        try {
+          reported.await(40, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "splitstream-kafka-stop");
+      KafkaWorker worker = KafkaWorker.start(pipeline, settings, registry);
+      out.println("kafka worker " + name + ": " + pipeline.description());
+      out.println("consuming '" + c.inTopic + "' on " + c.kafka + " in group '" + c.group + "', results to '" + c.outTopic + "'; "
+          + c.credits + " frames in flight before pausing" + (metrics != null ? "; metrics on :" + metrics.port() + "/metrics" : "")
+          + "; Ctrl-C stops");
+      out.flush();
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        if (c.duration != null) {
+          stop.await(c.duration.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+          stop.await();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      worker.close(); // drains, commits, leaves the group
+      pipeline.complete();
+      out.println("kafka worker " + name + ": " + worker.recordsIn() + " records in, " + worker.recordsOut() + " results out, "
+          + worker.badRecords() + " bad, " + worker.commits() + " commits, " + worker.rebalances() + " assignments, "
+          + worker.pauses() + " pauses");
+      out.println(pipeline.audit());
+      out.flush();
+      if (metrics != null) {
+        metrics.close();
+      }
+      boolean sound = worker.failure() == null && pipeline.auditPassed();
+      reported.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running
+      }
+      if (!sound) {
+        err.println("error: internal failure (a bug): " + (worker.failure() != null ? "the worker stopped: " + worker.failure()
+            : "the end-of-run audit failed"));
+        return Main.EXIT_INTERNAL;
+      }
+    }
+    return 0;
+  }
+}
