@@ -151,7 +151,9 @@ public final class KafkaWorker implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean killed;
   private volatile Throwable failure;
-  private int epochs;
+  /** Tenures of partitions, unique in the process, so workers sharing one pipeline never share a stream name. */
+  private static final AtomicInteger EPOCHS = new AtomicInteger();
+  private volatile int owned;
   private boolean paused;
   private long lagReadAt = System.nanoTime() - 1_000_000_000L;
 
@@ -250,6 +252,11 @@ public final class KafkaWorker implements AutoCloseable {
       }
     });
     return m;
+  }
+
+  /** Partitions this worker owns now. */
+  public int owned() {
+    return owned;
   }
 
   /** What stopped the consumer thread when it was not a close or kill: a bug or a fatal Kafka error. */
@@ -549,9 +556,10 @@ public final class KafkaWorker implements AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
       rebalances.incrementAndGet();
       for (TopicPartition tp : assigned) {
-        parts.put(tp, new Part(tp, ++epochs));
+        parts.put(tp, new Part(tp, EPOCHS.incrementAndGet()));
         lagOf(tp.partition());
       }
+      owned = parts.size();
       assignedOnce.countDown();
     }
 
@@ -560,6 +568,7 @@ public final class KafkaWorker implements AutoCloseable {
         parts.remove(tp);
         lagOf(tp.partition()).set(-1);
       }
+      owned = parts.size();
     }
   }
 }
