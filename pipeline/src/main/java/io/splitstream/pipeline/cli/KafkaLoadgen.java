@@ -9,6 +9,7 @@ import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.frame.FrameEnvelope;
 import io.splitstream.pipeline.kafka.FramePublisher;
+import io.splitstream.pipeline.kafka.ResultsReader;
 import io.splitstream.pipeline.source.FrameSource;
 import io.splitstream.pipeline.source.SourceContext;
 import io.splitstream.pipeline.source.Sources;
@@ -29,7 +30,7 @@ final class KafkaLoadgen {
   private KafkaLoadgen() {}
 
   static int run(PrintWriter out, String bootstrap, String topic, String model, InputShapes shapes, List<String> sources,
-      int streams, Duration duration, long seed, int maxRecordBytes) {
+      int streams, Duration duration, long seed, int maxRecordBytes, String results, Duration resultsWait) {
     if (duration == null || duration.isZero() || duration.isNegative()) {
       throw new SplitstreamException("loadgen --kafka needs a positive --duration: give e.g. --duration 20s");
     }
@@ -45,6 +46,7 @@ final class KafkaLoadgen {
     FrameSource source = Sources.openStreams(sources, Math.max(streams, sources.size()), ctx);
     AtomicLong n = new AtomicLong();
     long t0 = System.nanoTime();
+    ResultsReader reader = results != null ? new ResultsReader(bootstrap, results) : null;
     try (FramePublisher pub = new FramePublisher(bootstrap, topic, maxRecordBytes)) {
       out.println("loadgen: publishing " + source.description() + " to topic '" + topic + "' on " + bootstrap + " for " + duration);
       out.flush();
@@ -57,6 +59,16 @@ final class KafkaLoadgen {
     double s = (System.nanoTime() - t0) / 1e9;
     out.println(String.format(java.util.Locale.ROOT, "published %d frames in %.1f s (%.1f frames/s), all acknowledged", n.get(), s,
         n.get() / s));
+    if (reader != null) {
+      try (reader) {
+        // counts every result in the topic: give each run topics of its own (docs/kafka.md)
+        long got = reader.readUntil(n.get(), resultsWait);
+        reader.readFor(Duration.ofSeconds(1));
+        out.println("results in '" + results + "': " + got + " frames with a result (of " + n.get() + " published), "
+            + (n.get() - Math.min(got, n.get())) + " without; " + reader.duplicates() + " duplicates dropped; outcomes "
+            + reader.byOutcome() + "; " + reader.orderViolations().size() + " streams out of order; by worker " + reader.byWorker());
+      }
+    }
     return 0;
   }
 }

@@ -61,6 +61,13 @@ final class LoadgenCommand implements Callable<Integer> {
       description = "with --kafka: the largest record sent; Kafka's default limit is 1 MiB (default: ${DEFAULT-VALUE})")
   int maxRecordBytes;
 
+  @Option(names = "--results", description = "with --kafka: then read this results topic, drop duplicates and report frames without a result")
+  String results;
+
+  @Option(names = "--results-wait", converter = Converters.DurationConverter.class, defaultValue = "60s",
+      description = "with --results: wait at most this long for the last result (default: ${DEFAULT-VALUE})")
+  Duration resultsWait;
+
   @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
   String model;
 
@@ -125,7 +132,7 @@ final class LoadgenCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (kafka != null) {
       return KafkaLoadgen.run(out, kafka, topic, model, inputShape == null ? InputShapes.none() : inputShape,
-          sources == null ? List.of("testvideo") : sources, streams, kafkaDuration, seed, maxRecordBytes);
+          sources == null ? List.of("testvideo") : sources, streams, kafkaDuration, seed, maxRecordBytes, results, resultsWait);
     }
     if (scenario == null) {
       throw new SplitstreamException("loadgen needs --scenario (single-stream, multi-stream, server or offline), or --kafka BOOTSTRAP to publish frames");

@@ -116,6 +116,13 @@ public final class ResultsReader implements AutoCloseable {
     return orderViolations;
   }
 
+  /** First results per worker that wrote them. */
+  public Map<String, Long> byWorker() {
+    Map<String, Long> m = new TreeMap<>();
+    first.values().forEach(r -> m.merge(r.worker(), 1L, Long::sum));
+    return m;
+  }
+
   /** The seqs of one stream's results, in the order read. */
   public List<Long> seqs(String stream) {
     return first.values().stream().filter(r -> r.stream().equals(stream)).map(ResultRecord::seq).toList();
