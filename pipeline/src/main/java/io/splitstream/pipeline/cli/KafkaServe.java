@@ -3,15 +3,12 @@ package io.splitstream.pipeline.cli;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.kafka.KafkaWorker;
 import io.splitstream.pipeline.metrics.MetricsServer;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -33,10 +30,7 @@ final class KafkaServe {
     String name = c.workerName != null ? c.workerName : "worker-" + ProcessHandle.current().pid();
     KafkaWorker.Settings settings = new KafkaWorker.Settings(c.kafka, c.inTopic, c.outTopic, c.group, name, c.credits,
         c.maxFrameBytes != null ? c.maxFrameBytes : Integer.MAX_VALUE, Duration.ofSeconds(10), Duration.ofSeconds(20));
-    Optional<String> soc = c.platform.socOrDefault("sd855-pixel4");
-    Runner.Options o = new Runner.Options(c.model, c.inputShape == null ? InputShapes.none() : c.inputShape, "kafka", soc,
-        c.platform.processors == null ? List.of() : c.platform.processors, c.split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, c.computeOutputs, false, Optional.empty(), c.platform.threads, c.maxBlocks, c.capacity, 1);
+    Runner.Options o = c.options("kafka");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       int limit = c.maxFrameBytes != null ? c.maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * pipeline.input().bytes() + 65_536);

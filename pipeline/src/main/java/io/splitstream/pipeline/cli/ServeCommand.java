@@ -85,6 +85,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "-1", description = "with --kafka: serve /metrics on this port, 0 any (default: none)")
   int metricsPort;
 
+  /** The pipeline these options describe, fed by {@code sourceLabel} (network or kafka), overload policy block. */
+  Runner.Options options(String sourceLabel) {
+    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
+    return new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, sourceLabel, soc,
+        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
+        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, maxBlocks, capacity, 1);
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -97,10 +105,7 @@ final class ServeCommand implements Callable<Integer> {
     if (credits < 1) {
       throw new SplitstreamException("--credits " + credits + " is not positive: give at least 1");
     }
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    Runner.Options o = new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, "network", soc,
-        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, maxBlocks, capacity, 1);
+    Runner.Options o = options("network");
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       long inputBytes = pipeline.input().bytes();
       int limit = maxFrameBytes != null ? maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * inputBytes + 65_536);

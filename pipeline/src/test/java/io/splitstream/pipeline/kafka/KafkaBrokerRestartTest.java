@@ -52,7 +52,7 @@ class KafkaBrokerRestartTest {
     int streams = 8;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     List<KafkaWorker> workers = List.of(0, 1).stream().map(i -> KafkaWorker.start(
-        new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 100_000),
+        new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0),
         new KafkaWorker.Settings(broker.bootstrap(), "frames", "results", "g", "w" + i, 16, 65_536, Duration.ofSeconds(6),
             Duration.ofSeconds(10)), registry)).toList();
     try {

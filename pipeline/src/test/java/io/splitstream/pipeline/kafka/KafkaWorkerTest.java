@@ -62,8 +62,13 @@ class KafkaWorkerTest {
         Duration.ofSeconds(6), Duration.ofSeconds(10));
   }
 
+  /**
+   * Service time 0: each completion is scheduled with no delay, so they run in submission order. (With
+   * sub-millisecond delays a preempted submitter on a loaded host can schedule a later frame's
+   * completion before an earlier one's, and the test queue itself reorders a stream.)
+   */
   static QueueIngest quick() {
-    return new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 100_000);
+    return new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0);
   }
 
   /** Waits for {@code condition}, checking on a Reactor timer; false if it did not hold within {@code timeout}. */
