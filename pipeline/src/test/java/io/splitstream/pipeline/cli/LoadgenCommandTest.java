@@ -7,7 +7,7 @@ import java.io.StringWriter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Bad input to {@code loadgen} and {@code serve}: one line naming it and the remedy, exit 2, before any work. */
+/** Bad input to {@code loadgen}, {@code serve} (also {@code --kafka}), {@code kafka-broker}, {@code bench kafka}: one line naming it and the remedy, exit 2, before any work. */
 class LoadgenCommandTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
@@ -20,7 +20,13 @@ class LoadgenCommandTest {
       "loadgen --scenario server --target-qps -3|is not a positive number",
       "loadgen --scenario server --target-latency 0ms|must be positive",
       "serve --port 70000|is not in 0..65535",
-      "serve --credits 0|is not positive"})
+      "serve --credits 0|is not positive",
+      "loadgen|needs --scenario",
+      "loadgen --kafka 127.0.0.1:9 --max-record-bytes 10|is too small",
+      "serve --kafka 127.0.0.1:9 --in a --out a|are both 'a'",
+      "serve --kafka 127.0.0.1:9 --metrics-port 70000|is not in 0..65535",
+      "kafka-broker --partitions 0|is not positive",
+      "bench kafka --frames 0|must be positive"})
   void badInputIsOneLineAndExitTwo(String args, String says) {
     StringWriter err = new StringWriter();
     int code = Main.execute(args.split(" "), new PrintWriter(new StringWriter()), new PrintWriter(err, true));
