@@ -48,6 +48,10 @@ final class KafkaBench implements Callable<Integer> {
   @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "emulated SoC of every worker (default: ${DEFAULT-VALUE})")
   String soc;
 
+  @Option(names = "--split", defaultValue = "auto",
+      description = "auto, or stages by hand, e.g. 0:cpu for a slower plan whose pipeline, not the host, bounds a worker (default: ${DEFAULT-VALUE})")
+  String split;
+
   @Option(names = "--workers", split = ",", defaultValue = "1,2,3", description = "worker counts, one round each (default: ${DEFAULT-VALUE})")
   List<Integer> workers;
 
@@ -67,7 +71,7 @@ final class KafkaBench implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     int most = workers.stream().mapToInt(Integer::intValue).max().getAsInt();
-    Runner.Options o = new Runner.Options(model, InputShapes.none(), "kafka", Optional.of(soc), List.of(), "auto",
+    Runner.Options o = new Runner.Options(model, InputShapes.none(), "kafka", Optional.of(soc), List.of(), split,
         Optional.of("block"), Optional.empty(), Optional.empty(), -1, false, false, false, Optional.empty(), 0, 24, 32, 1);
     List<FedPipeline> pipelines = new ArrayList<>();
     try (KafkaBroker broker = KafkaBroker.startTemporary(partitions)) {

@@ -45,6 +45,8 @@ public final class FramePublisher implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(limit));
+    // a backlog sent at once on a loaded host can wait in the producer longer than the default 2 minutes
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     this.topic = topic;
     this.limit = limit;
