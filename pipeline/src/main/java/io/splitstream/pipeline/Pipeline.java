@@ -201,6 +201,12 @@ public final class Pipeline implements AutoCloseable {
         (frame, reason) -> audit.settled(frame.streamId(), frame.seq(), "shed:" + reason))
         .tagging(f -> f.withEpoch(current.number));
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
+    for (Processor p : platform.processors()) {
+      if (p.emulated()) {
+        metrics.bindEmulationLag(ProcessorLabels.of(p), () -> lanes.emulationLagNanos(p.id()),
+            () -> lanes.emulationLag(p.id()));
+      }
+    }
     this.host = platform.processors().stream()
         .filter(p -> p.id().equals("cpu"))
         .findFirst()
