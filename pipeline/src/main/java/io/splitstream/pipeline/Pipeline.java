@@ -201,6 +201,7 @@ public final class Pipeline implements AutoCloseable {
         (frame, reason) -> audit.settled(frame.streamId(), frame.seq(), "shed:" + reason))
         .tagging(f -> f.withEpoch(current.number));
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
+    budget.ifPresent(metrics::latencyBudget);
     for (Processor p : platform.processors()) {
       if (p.emulated()) {
         metrics.bindEmulationLag(ProcessorLabels.of(p), () -> lanes.emulationLagNanos(p.id()),
@@ -644,10 +645,24 @@ public final class Pipeline implements AutoCloseable {
     return List.copyOf(completedPerBucket);
   }
 
+  /**
+   * The ledger for the metrics, with the reasons a run of this policy expects listed at 0 from the
+   * start (its shed policy's, and a processor lost with no plan to move to), so their series exist
+   * before the first such frame and {@code rate()} over them reads 0 instead of nothing.
+   */
   private FrameCounts frameCounts() {
     LedgerSnapshot s = ledger.snapshot();
-    return new FrameCounts(s.offered(), s.completed(), s.shedByReason(), s.failedByCause(), s.inFlight());
+    Map<String, Long> shed = new LinkedHashMap<>(s.shedByReason());
+    if (policy != ShedPolicy.BLOCK) {
+      shed.putIfAbsent(policy.reason(), 0L);
+    }
+    Map<String, Long> failed = new LinkedHashMap<>(s.failedByCause());
+    failed.putIfAbsent(OFFLINE_CAUSE, 0L);
+    return new FrameCounts(s.offered(), s.completed(), shed, failed, s.inFlight());
   }
+
+  private static final String OFFLINE_CAUSE = io.splitstream.operators.Ledger.causeName(
+      new ProcessorOfflineException("any"));
 
   private RunReport report(LedgerSnapshot snap, Throwable error) {
     long end = clock.now(TimeUnit.NANOSECONDS);

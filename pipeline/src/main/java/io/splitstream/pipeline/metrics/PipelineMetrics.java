@@ -411,6 +411,32 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
+   * Exposes the run's end-to-end latency budget as {@code splitstream.latency.budget} (seconds),
+   * what the latency alert compares the p99 with. A run without a budget has no such series.
+   *
+   * @throws IllegalArgumentException when the budget is not positive
+   * @throws IllegalStateException after {@link #close()}, or when a budget was given already
+   */
+  public synchronized void latencyBudget(Duration budget) {
+    Objects.requireNonNull(budget, "budget");
+    checkOpen();
+    if (budget.isNegative() || budget.isZero()) {
+      throw new IllegalArgumentException("latency budget " + budget + " is not positive");
+    }
+    if (registry.find("splitstream.latency.budget").tags(modelTag).meter() != null) {
+      throw new IllegalStateException("the latency budget of " + model + " is given already");
+    }
+    double seconds = budget.toNanos() / 1e9;
+    own(
+        Gauge.builder("splitstream.latency.budget", () -> seconds)
+            .description("End-to-end latency budget of the run (--budget)")
+            .baseUnit("seconds")
+            .tags(modelTag)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  /**
    * Exposes how far the host fell behind emulated processor {@code processor} in real time: {@code
    * splitstream.emulation.lag} (seconds by which the host's compute overran the profile's service
    * time, summed) and {@code splitstream.emulation.lagged} (invocations that overran), read at

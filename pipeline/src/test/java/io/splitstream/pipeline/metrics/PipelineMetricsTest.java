@@ -348,6 +348,18 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void latencyBudgetIsExportedInSecondsOnce() {
+    assertThat(registry.find("splitstream.latency.budget").meter()).isNull();
+    metrics.latencyBudget(Duration.ofMillis(40));
+
+    assertThat(registry.get("splitstream.latency.budget").gauge().value()).isCloseTo(0.04, within(1e-12));
+    assertThatThrownBy(() -> metrics.latencyBudget(Duration.ofMillis(50)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> metrics.latencyBudget(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void onlyAnEmulatedProcessorHasALagAndOnlyOnce() {
     assertThatThrownBy(() -> metrics.bindEmulationLag(CPU, () -> 0, () -> 0))
         .isInstanceOf(IllegalArgumentException.class)
