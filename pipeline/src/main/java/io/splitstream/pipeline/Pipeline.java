@@ -202,6 +202,9 @@ public final class Pipeline implements AutoCloseable {
         .tagging(f -> f.withEpoch(current.number));
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
     budget.ifPresent(metrics::latencyBudget);
+    if (source.nominalRate().isPresent()) {
+      metrics.bindSourceRate(() -> source.nominalRate().orElse(0));
+    }
     for (Processor p : platform.processors()) {
       if (p.emulated()) {
         metrics.bindEmulationLag(ProcessorLabels.of(p), () -> lanes.emulationLagNanos(p.id()),

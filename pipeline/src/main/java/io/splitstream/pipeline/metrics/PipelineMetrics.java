@@ -411,6 +411,29 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
+   * Exposes the source's nominal arrival rate as {@code splitstream.source.rate} (frames per
+   * second), read at scrape time: what a paced source (a synthetic arrival process, a video at its
+   * native rate) is set to offer, which a scenario's rate events change. Against the offered rate
+   * it shows the source keeping its pace or being held back.
+   *
+   * @throws IllegalStateException after {@link #close()}, or when a rate is bound already
+   */
+  public synchronized void bindSourceRate(DoubleSupplier framesPerSecond) {
+    Objects.requireNonNull(framesPerSecond, "framesPerSecond");
+    checkOpen();
+    if (registry.find("splitstream.source.rate").tags(modelTag).meter() != null) {
+      throw new IllegalStateException("the source rate of " + model + " is bound already");
+    }
+    own(
+        Gauge.builder("splitstream.source.rate", framesPerSecond, DoubleSupplier::getAsDouble)
+            .description("Arrival rate the source is set to offer (nominal, not measured)")
+            .baseUnit("frames.per.second")
+            .tags(modelTag)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  /**
    * Exposes the run's end-to-end latency budget as {@code splitstream.latency.budget} (seconds),
    * what the latency alert compares the p99 with. A run without a budget has no such series.
    *

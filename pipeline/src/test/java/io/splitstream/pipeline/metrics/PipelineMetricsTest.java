@@ -348,6 +348,18 @@ class PipelineMetricsTest {
   }
 
   @Test
+  void sourceRateIsReadAtScrapeTime() {
+    AtomicReference<Double> rate = new AtomicReference<>(30.0);
+    metrics.bindSourceRate(rate::get);
+    assertThat(registry.get("splitstream.source.rate").gauge().value()).isEqualTo(30);
+
+    rate.set(120.0);
+
+    assertThat(registry.get("splitstream.source.rate").gauge().value()).isEqualTo(120);
+    assertThatThrownBy(() -> metrics.bindSourceRate(() -> 1)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void latencyBudgetIsExportedInSecondsOnce() {
     assertThat(registry.find("splitstream.latency.budget").meter()).isNull();
     metrics.latencyBudget(Duration.ofMillis(40));
