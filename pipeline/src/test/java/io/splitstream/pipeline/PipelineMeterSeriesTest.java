@@ -7,6 +7,7 @@ import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
+import io.splitstream.pipeline.adapt.Controller;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
@@ -63,6 +64,21 @@ class PipelineMeterSeriesTest {
           .isZero();
       assertThat(registry.get("splitstream.frames.failed").tag("reason", "ProcessorOfflineException")
           .functionCounter().count()).isZero();
+    }
+  }
+
+  @Test
+  void everySwitchTriggerHasItsCounterAtZeroOnceTheControllerIsBound() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (Pipeline p = build(ShedPolicy.BLOCK, Optional.empty(), registry)) {
+      new Controller(p, table, Optional.empty(), Controller.Settings.defaults(), Controller.Mode.ADAPTIVE, () -> -1)
+          .bindTo(registry, model.name());
+
+      assertThat(registry.find("splitstream.plan.switches").counters()).hasSize(Controller.TRIGGERS.size());
+      for (String trigger : Controller.TRIGGERS) {
+        assertThat(registry.get("splitstream.plan.switches").tag("trigger", trigger).counter().count())
+            .as(trigger).isZero();
+      }
     }
   }
 

@@ -204,6 +204,11 @@ public final class Controller {
           .strongReference(true)
           .register(registry);
     }
+    // every trigger's counter exists from the start at 0, so the first switch of each is an
+    // increase that rate(), increase() and changes() see (a counter born at 1 would hide it)
+    for (String t : TRIGGERS) {
+      switchCounter(t);
+    }
     loadTimer = Timer.builder("splitstream.plan.load")
         .description("Time charged to load a new plan's segments before it took effect")
         .tags("model", model)
@@ -407,10 +412,7 @@ public final class Controller {
     }
     decisions.add(live);
     if (registry != null) {
-      switchCounters.computeIfAbsent(d.trigger(), t -> Counter.builder("splitstream.plan.switches")
-          .description("Plan switches the controller made, by what triggered them")
-          .tags("model", pipeline.metrics().model(), "trigger", t)
-          .register(registry)).increment();
+      switchCounter(d.trigger()).increment();
       loadTimer.record(a.loadCost());
     }
     Decision done = live;
@@ -601,6 +603,17 @@ public final class Controller {
 
   private static List<Plan.Placement> placements(Plan p) {
     return p.stages().stream().map(s -> new Plan.Placement(s.firstBlock(), s.endBlock(), s.processors())).toList();
+  }
+
+  /** Every trigger a switch can have; {@code splitstream.plan.switches} has a series for each. */
+  public static final List<String> TRIGGERS = List.of("processor-slowed", "processor-recovered", "processor-lost",
+      "processor-returned", "load-rose", "load-fell", "oracle");
+
+  private Counter switchCounter(String trigger) {
+    return switchCounters.computeIfAbsent(trigger, t -> Counter.builder("splitstream.plan.switches")
+        .description("Plan switches the controller made, by what triggered them")
+        .tags("model", pipeline.metrics().model(), "trigger", t)
+        .register(registry));
   }
 
   /** The trigger and the processor behind it: the largest change in an estimate since the last plan. */
