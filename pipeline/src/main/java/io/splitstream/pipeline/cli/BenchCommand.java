@@ -50,7 +50,8 @@ import reactor.core.scheduler.Schedulers;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (never assertions), measured side by side in one run.",
-    subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class})
+    subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class,
+        ScrapeBench.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
