@@ -8,7 +8,6 @@ import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
 import io.splitstream.pipeline.adapt.Controller;
-import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
 import java.time.Duration;
@@ -40,20 +39,8 @@ class PipelineMeterSeriesTest {
 
   private static Pipeline build(ShedPolicy policy, Optional<Duration> budget, SimpleMeterRegistry registry) {
     SimulatedTime sim = new SimulatedTime();
-    Plan plan = SplitSpec.parse("0:npu", table);
-    Assembly.Loaded loaded = Assembly.load(model, platform, plan);
-    return Pipeline.builder()
-        .model(model.name())
-        .platform(platform)
-        .plan(plan)
-        .stages(loaded.stages())
-        .source(PipelineFixture.unpaced(model, sim, Duration.ofSeconds(1)))
-        .policy(policy)
-        .budget(budget)
-        .clock(sim, true)
-        .registry(registry)
-        .onClose(loaded.release())
-        .build();
+    return PipelineFixture.pipeline(model, platform, SplitSpec.parse("0:npu", table),
+        PipelineFixture.unpaced(model, sim, Duration.ofSeconds(1)), policy, budget, sim, registry);
   }
 
   @Test

@@ -13,20 +13,19 @@ import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
-import io.splitstream.devices.tensor.Tensor;
-import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
 import io.splitstream.pipeline.Assembly;
 import io.splitstream.pipeline.Pipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.adapt.Controller;
-import io.splitstream.pipeline.frame.Frame;
 import io.splitstream.pipeline.metrics.MetricsServer;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.profile.Profiler;
 import io.splitstream.pipeline.source.FrameSource;
+import io.splitstream.pipeline.source.SourceContext;
+import io.splitstream.pipeline.source.Sources;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -39,13 +38,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import reactor.core.publisher.Flux;
 
 /**
  * {@code splitstream bench scrape}: what one Prometheus scrape of {@code /metrics} costs for a
@@ -69,8 +66,9 @@ final class ScrapeBench implements Callable<Integer> {
   @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "emulated SoC with cpu, gpu and npu (default: ${DEFAULT-VALUE})")
   String soc;
 
-  @Option(names = "--frames", defaultValue = "5000", description = "frames each run streams before it is scraped (default: ${DEFAULT-VALUE})")
-  int frames;
+  @Option(names = "--duration", defaultValue = "20s", converter = Converters.DurationConverter.class,
+      description = "virtual time each run streams before it is scraped (default: ${DEFAULT-VALUE})")
+  Duration duration;
 
   @Option(names = "--scrapes", defaultValue = "200", description = "timed scrapes of each run (default: ${DEFAULT-VALUE})")
   int scrapes;
@@ -79,16 +77,19 @@ final class ScrapeBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (frames < 1 || scrapes < 1) {
-      throw new SplitstreamException("--frames and --scrapes must be at least 1: got " + frames + " and " + scrapes);
+    if (scrapes < 1) {
+      throw new SplitstreamException("--scrapes " + scrapes + " is not positive: give at least 1");
+    }
+    if (duration.isNegative() || duration.isZero()) {
+      throw new SplitstreamException("--duration " + duration + " is not positive: give e.g. 20s");
     }
     PrintWriter out = spec.commandLine().getOut();
     Model m = Models.open(model, InputShapes.none(), ModelStore.defaultStore());
     try (Platform platform = Platforms.emulated(soc, 1, false)) {
       ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(24, 0, 1, 1));
       Plan plan = threeStages(table);
-      out.printf(Locale.ROOT, "%s on emulated %s, plan %s, %d frames per run, %d scrapes of each%n", m.name(), soc,
-          plan.label(), frames, scrapes);
+      out.printf(Locale.ROOT, "%s on emulated %s, plan %s, %d s of virtual time per run, %d scrapes of each%n",
+          m.name(), soc, plan.label(), duration.toSeconds(), scrapes);
       Variant shipped = start("shipped buckets", m, platform, table, plan, false);
       Variant before = start("Micrometer default", m, platform, table, plan, true);
       try {
@@ -205,29 +206,11 @@ final class ScrapeBench implements Callable<Integer> {
     };
   }
 
-  /** {@code frames} frames at 90 % of the plan's predicted throughput, in virtual time. */
+  /** A synthetic source at 90 % of the plan's predicted throughput, for {@code duration} of virtual time. */
   private FrameSource paced(Model m, SimulatedTime sim, Plan plan) {
     TensorSpec in = m.inputs().get(0);
-    TensorMap tensors = TensorMap.of(in.name(), Tensor.zeros(in.type(), in.shapeArray()));
-    Duration period = Duration.ofNanos(Math.max(1, Math.round(1e9 / (0.9 * plan.throughputFps()))));
-    return new FrameSource() {
-      @Override
-      public Flux<Frame> frames() {
-        return Flux.interval(period, sim).take(frames)
-            .map(seq -> Frame.of("s0", seq, sim.now(TimeUnit.NANOSECONDS), tensors))
-            .onBackpressureBuffer();
-      }
-
-      @Override
-      public String description() {
-        return "frames every " + period;
-      }
-
-      @Override
-      public boolean live() {
-        return true;
-      }
-    };
+    String spec = String.format(Locale.ROOT, "synthetic:constant,rate=%.1f", 0.9 * plan.throughputFps());
+    return Sources.open(spec, new SourceContext(in, "stream0", sim, Optional.of(duration), 1, true));
   }
 
   private static String scrape(HttpClient http, Variant v, boolean openMetrics) throws IOException, InterruptedException {
