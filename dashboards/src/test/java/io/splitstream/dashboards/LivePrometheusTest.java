@@ -148,6 +148,26 @@ class LivePrometheusTest {
           missing.addAll(withoutData(dashboards));
           assertThat(missing).as("queries without data").isEmpty();
         });
+    // the shipped recording and alerting rules evaluate on the run's series without error
+    List<String> unhealthy = new ArrayList<>();
+    await("every rule evaluated").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500))
+        .untilAsserted(() -> {
+          unhealthy.clear();
+          int rules = 0;
+          for (JsonNode group : getData("/api/v1/rules").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+              rules++;
+              if (!"ok".equals(rule.path("health").asText())) {
+                unhealthy.add(rule.path("name").asText() + ": " + rule.path("health").asText() + " "
+                    + rule.path("lastError").asText());
+              }
+            }
+          }
+          assertThat(rules).isEqualTo(15);
+          assertThat(unhealthy).isEmpty();
+        });
+    // recorded series exist for the run
+    assertThat(hasFiniteSample(instant("instance_model:splitstream_frames_completed:rate1m"))).isTrue();
     // the check can fail: a series nobody exports has no data
     assertThat(hasFiniteSample(range("splitstream_kafka_consumer_lag_frames"))).isFalse();
     System.out.printf("live Prometheus: %d dashboards, %d panels, %d panel and annotation queries and %d"
@@ -239,11 +259,15 @@ class LivePrometheusTest {
   }
 
   private static JsonNode get(String pathAndQuery) throws IOException, InterruptedException, URISyntaxException {
+    return getData(pathAndQuery).path("result");
+  }
+
+  private static JsonNode getData(String pathAndQuery) throws IOException, InterruptedException, URISyntaxException {
     HttpResponse<String> resp = http.send(HttpRequest.newBuilder(new URI(api + pathAndQuery))
         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     JsonNode body = Monitoring.JSON.readTree(resp.body());
     assertThat(body.path("status").asText()).as(pathAndQuery + " answered " + resp.body()).isEqualTo("success");
-    return body.path("data").path("result");
+    return body.path("data");
   }
 
   private static int status(URI uri) {
