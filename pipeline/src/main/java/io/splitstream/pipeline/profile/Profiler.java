@@ -27,9 +27,11 @@ import java.util.TreeSet;
 /**
  * Measures what each block of a model costs on each processor of a platform: the table the
  * planner reads. Blocks lie between chosen cut points (all valid ones when there are few, else
- * about {@code maxBlocks} of them, spread evenly by FLOPs and preferring cuts that carry the
- * fewest bytes). A real processor's figure is the median of {@code runs} timed invocations after
- * warm-up; an emulated one's is its profile's service time, and the table marks it emulated.
+ * {@code maxBlocks} blocks: boundaries spread evenly by FLOPs, preferring cuts that carry the
+ * fewest bytes, then, where FLOP targets fall on the same cut (one node holding most of the
+ * FLOPs), the remaining ones split the longest blocks in nodes, so they spread over the graph).
+ * A real processor's figure is the median of {@code runs} timed invocations after warm-up; an
+ * emulated one's is its profile's service time, and the table marks it emulated.
  */
 public final class Profiler {
   /**
@@ -94,7 +96,37 @@ public final class Profiler {
         chosen.add(best.boundary());
       }
     }
+    spreadOverNodes(chosen, valid, n, maxBlocks);
     return List.copyOf(chosen);
+  }
+
+  /**
+   * Adds boundaries until there are {@code maxBlocks - 1} (or no valid cut is left): each splits
+   * the longest block, in nodes, at its valid cut nearest the middle (fewer bytes on a tie). FLOP
+   * targets collapse onto one cut when one node holds most of the FLOPs (a Gemm with 98 % of them
+   * gave one cut at any block count); the blocks they leave out are spread over the graph.
+   */
+  private static void spreadOverNodes(TreeSet<Integer> chosen, List<CutPoint> valid, int n, int maxBlocks) {
+    while (chosen.size() < maxBlocks - 1) {
+      java.util.Optional<CutPoint> next = valid.stream()
+          .filter(c -> !chosen.contains(c.boundary()))
+          .min(java.util.Comparator.comparingDouble((CutPoint c) -> -blockAround(c, chosen, n)[1])
+              .thenComparingDouble(c -> Math.abs(c.boundary() - blockAround(c, chosen, n)[0]))
+              .thenComparingLong(CutPoint::bytes));
+      if (next.isEmpty()) {
+        return;
+      }
+      chosen.add(next.get().boundary());
+    }
+  }
+
+  /** The middle and the length, in nodes, of the block that cut {@code c} would split. */
+  private static double[] blockAround(CutPoint c, TreeSet<Integer> chosen, int n) {
+    Integer below = chosen.lower(c.boundary());
+    Integer above = chosen.higher(c.boundary());
+    int from = below == null ? 0 : below;
+    int to = above == null ? n : above;
+    return new double[] {(from + to) / 2.0, to - from};
   }
 
   /** Profiles {@code model} on every processor of {@code platform}. */
