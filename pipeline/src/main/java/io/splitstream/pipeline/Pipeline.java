@@ -199,7 +199,8 @@ public final class Pipeline implements AutoCloseable {
     this.budget = b.policy instanceof ShedPolicy.Deadline d ? Optional.of(d.budget()) : b.budget;
     this.admission = Admission.of(policy, capacity, ledger, Frame::captureNanos, clock,
         (frame, reason) -> audit.settled(frame.streamId(), frame.seq(), "shed:" + reason))
-        .tagging(f -> f.withEpoch(current.number));
+        .tagging(f -> f.withEpoch(current.number))
+        .gatedBy(this::onTime);
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
     budget.ifPresent(metrics::latencyBudget);
     if (source.nominalRate().isPresent()) {
@@ -462,6 +463,17 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /**
+   * Under {@code deadline}: whether a frame leaving the admission buffer now is forecast to finish
+   * its epoch's stages within the budget (then its place is held), else it is shed uncomputed.
+   */
+  private boolean onTime(Frame frame, long nowNanos) {
+    LiveEpoch ep = epochs.get(frame.epoch());
+    long budgetNanos = budget.map(Duration::toNanos).orElse(Long.MAX_VALUE);
+    return ep == null ? nowNanos - frame.captureNanos() <= budgetNanos
+        : ep.forecast.reserve(frame.captureNanos(), nowNanos, budgetNanos);
+  }
+
   private double percentileMs(double p) {
     return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(p) / 1e6;
   }
@@ -478,7 +490,8 @@ public final class Pipeline implements AutoCloseable {
           stage = stage.withWindow(4 * s.replicas().size());
         }
         if (policy instanceof ShedPolicy.Deadline d) {
-          stage = stage.withDeadline(d, Frame::captureNanos);
+          int index = s.index();
+          stage = stage.withDeadline(d, Frame::captureNanos, () -> ep.forecast.remainingFrom(index));
         }
         flow = flow.transform(ep.handOffs.get(s.index())).transform(stage);
       }
@@ -530,6 +543,7 @@ public final class Pipeline implements AutoCloseable {
             StageVisit visit = new StageVisit(s.index(), r.processor().id(), enqueued, inv.startedNanos(),
                 inv.endedNanos(), inv.execution().hostNanos(), inv.execution().emulated());
             ep.stats.get(s.index()).record(r.processor().id(), visit);
+            ep.forecast.measured(s.index(), visit.startedNanos(), visit.serviceNanos());
             Plan.Stage ps = ep.plan.stages().get(s.index());
             observer.accept(new Observation(r.processor().id(), ps.firstNode(), ps.endNode(),
                 inv.computeNanos(), inv.endedNanos(), false));
@@ -744,6 +758,7 @@ public final class Pipeline implements AutoCloseable {
     final SegmentCache.LoadedPlan loaded;
     final List<HandOff<Outcome<Frame>>> handOffs = new ArrayList<>();
     final List<StageStats> stats = new ArrayList<>();
+    final DeadlineForecast forecast;
     final long since;
     volatile long until = Long.MIN_VALUE;
 
@@ -753,6 +768,7 @@ public final class Pipeline implements AutoCloseable {
       this.plan = plan;
       this.stages = List.copyOf(stages);
       this.loaded = loaded;
+      this.forecast = new DeadlineForecast(plan);
       for (StageBinding s : this.stages) {
         handOffs.add(HandOff.bounded(handOffCapacity));
         StageStats st = new StageStats(s);

@@ -148,6 +148,11 @@ public record RunReport(
     }
   }
 
+  /** Frames completed within the budget per second of the run; 0 without a budget. */
+  public double goodputFps() {
+    return budgetMs > 0 && durationSeconds > 0 ? withinBudget / durationSeconds : 0;
+  }
+
   /** Share of offered frames that completed within the budget; 0 without a budget. */
   public double withinBudgetShare() {
     return budgetMs > 0 && ledger.offered() > 0 ? (double) withinBudget / ledger.offered() : 0;
@@ -251,8 +256,9 @@ public record RunReport(
     b.append(String.format(Locale.ROOT, "  throughput %.1f fps (steady %.1f fps)%s%n", throughputFps, steadyThroughputFps,
         retried > 0 ? "; retried " + retried + " after a processor was lost" : ""));
     if (budgetMs > 0) {
-      b.append(String.format(Locale.ROOT, "  budget    %.1f ms: %d completed within it, %.1f%% of offered%n", budgetMs,
-          withinBudget, 100 * withinBudgetShare()));
+      b.append(String.format(Locale.ROOT, "  budget    %.1f ms: %d completed within it, %.1f%% of offered; goodput %.1f fps,"
+          + " %.1f%% of the first plan's bound%n", budgetMs, withinBudget, 100 * withinBudgetShare(), goodputFps(),
+          predictedThroughputFps > 0 ? 100 * goodputFps() / predictedThroughputFps : 0));
     }
     b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
         latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));

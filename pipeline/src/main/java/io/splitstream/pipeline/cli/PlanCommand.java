@@ -51,6 +51,7 @@ final class PlanCommand implements Callable<Integer> {
     Optional<Duration> b = Optional.ofNullable(budget);
     Plan plan = SplitSpec.isAuto(split) ? Planner.plan(t, b, opts) : SplitSpec.parse(split, t, opts);
     out.print(plan.describe());
+    out.print(computeBreakdown(plan, t));
     Plan single = Planner.bestSingle(t, opts);
     out.printf(Locale.ROOT, "best single processor: %s, %.1f frames/s, %.3f ms -> this plan is %.2fx its throughput%n",
         single.label(), single.throughputFps(), single.latencyMs(), plan.throughputFps() / single.throughputFps());
@@ -65,5 +66,27 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * How each replica's compute time is made: the sum of its blocks' times in the profile plus the
+   * processor's invocation cost, which the profile keeps out of the block times and the planner
+   * adds once per stage.
+   */
+  static String computeBreakdown(Plan plan, ProfileTable t) {
+    StringBuilder b = new StringBuilder("compute ms = blocks (profile) + one invocation cost per stage:");
+    for (Plan.Stage s : plan.stages()) {
+      for (Plan.Replica r : s.replicas()) {
+        double blocks = 0;
+        for (ProfileTable.Block blk : t.blocks().subList(s.firstBlock(), s.endBlock())) {
+          blocks += blk.ms(r.processor()).orElse(Double.NaN);
+        }
+        double invocation = t.processors().stream().filter(p -> p.id().equals(r.processor()))
+            .mapToDouble(ProfileTable.ProcessorInfo::invocationMs).findFirst().orElse(0);
+        b.append(String.format(Locale.ROOT, " stage %d %s %.3f + %.3f;", s.index(), r.processor(), blocks, invocation));
+      }
+    }
+    b.setLength(b.length() - 1);
+    return b.append(System.lineSeparator()).toString();
   }
 }

@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
       "Measure what each block of a model costs on each processor.",
       "Prints a table: block, op mix, FLOPs, ms per processor, bytes crossing the cut after it.",
       "--json writes it for ./splitstream plan.",
-      "Real processors are timed (median of --runs); emulated ones give their profile's time (marked *)."
+      "Real processors are timed (median of at least --runs and 50 ms of runs, after a warm-up that lasts",
+      "while times still fall); emulated ones give their profile's time (marked *). Each processor's",
+      "invocation cost is measured apart and printed: the planner adds it once per stage."
     })
 final class ProfileCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -50,7 +52,7 @@ final class ProfileCommand implements Callable<Integer> {
   @Option(names = "--max-blocks", defaultValue = "24", description = "at most this many blocks (default: ${DEFAULT-VALUE})")
   int maxBlocks;
 
-  @Option(names = "--runs", defaultValue = "15", description = "timed runs per block on real processors (default: ${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "15", description = "the fewest timed runs per block on real processors; more are timed until they add up to 50 ms (default: ${DEFAULT-VALUE})")
   int runs;
 
   @Option(names = "--json", description = "write the table here, for ./splitstream plan and run --split")
@@ -94,6 +96,11 @@ final class ProfileCommand implements Callable<Integer> {
     }
     b.append(String.format(Locale.ROOT, "input %d bytes, output %d bytes; valid cut points at the block starts: %s%n",
         t.inputBytes(), t.outputBytes(), t.cutPoints()));
+    b.append("invocation cost, kept out of the block times (the planner adds it once per stage):");
+    b.append(t.processors().stream()
+        .map(info -> String.format(Locale.ROOT, " %s%s %.3f ms", info.id(), info.emulated() ? "*" : "", info.invocationMs()))
+        .collect(Collectors.joining(",")));
+    b.append('\n');
     if (p.emulated()) {
       b.append("* emulated: times follow the SoC profile, not a hardware measurement\n");
     }

@@ -34,7 +34,7 @@ final class StreamOptions {
   String policy;
 
   @Option(names = "--budget", converter = Converters.DurationConverter.class,
-      description = "end-to-end latency budget, e.g. 50ms: the planner keeps to it, the deadline policy sheds frames older than it, and the summary counts frames within it")
+      description = "end-to-end latency budget, e.g. 50ms, bounding a frame's time from capture to leaving the last stage: the planner keeps to it, the deadline policy sheds (uncomputed) every frame forecast to finish later than it, and the summary counts frames within it")
   Duration budget;
 
   @Option(names = "--duration", defaultValue = "20s", converter = Converters.DurationConverter.class,

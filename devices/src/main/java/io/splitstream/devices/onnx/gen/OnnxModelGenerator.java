@@ -202,6 +202,26 @@ public final class OnnxModelGenerator {
     return renameOutput(g.build("conv net with " + opType + " in the middle"), logits, "logits");
   }
 
+  /**
+   * A chain of {@code nodes} nodes (at least 3) whose one Gemm holds nearly all the FLOPs: {@code
+   * x} [1,1024] through a ReLU, a 1024x1024 Gemm (about 2.1 MFLOPs), then alternating Sigmoid and
+   * ReLU nodes (1,024 FLOPs each) to {@code y} [1,1024]. Block boundaries chosen by FLOPs alone
+   * all fall at the Gemm; a profiler must spread them over the rest of the graph too.
+   */
+  public static ModelProto oneHeavyGemm(int nodes, long seed) {
+    if (nodes < 3) {
+      throw new IllegalArgumentException("oneHeavyGemm needs at least 3 nodes, got " + nodes);
+    }
+    GraphBuilder g = new GraphBuilder("one-heavy-gemm", seed);
+    String x = g.input("x", new long[] {1, 1024}, null);
+    x = g.dense(g.unary("Relu", x), 1024, 1024, 1);
+    for (int i = 2; i < nodes; i++) {
+      x = g.unary(i % 2 == 0 ? "Sigmoid" : "Relu", x);
+    }
+    g.output(x);
+    return renameOutput(g.build("one Gemm with nearly all the FLOPs, then " + (nodes - 2) + " cheap nodes"), x, "y");
+  }
+
   /** {@link #withOp} with {@code Erf}. */
   public static ModelProto unsupportedOp(long seed) {
     return withOp("Erf", seed);
