@@ -172,7 +172,7 @@ public final class RunControl {
       throw new Refused(Refused.Kind.BAD_VALUE, "split", e.getMessage());
     }
     if (plan.label().equals(pipeline.plan().label())) {
-      controller.switchByHand(plan).subscribe(a -> {}, e -> {}); // holds it; no switch is loaded
+      controller.hold(); // it runs already: nothing to load, nothing to record as a switch
       return Mono.just(plan.label());
     }
     return controller.switchByHand(plan).map(a -> a.plan().label())

@@ -273,6 +273,11 @@ public final class Controller {
         .doOnError(this::failed);
   }
 
+  /** Holds the current plan, as {@link #switchByHand} does, when a person chose the plan it already runs. */
+  public synchronized void hold() {
+    held = true;
+  }
+
   /** Lets the controller choose the plan again after {@link #switchByHand}; a no-op otherwise. */
   public synchronized void resume() {
     held = false;
