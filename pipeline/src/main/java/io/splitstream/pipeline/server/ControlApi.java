@@ -23,7 +23,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The control API, version 1, as routes of a {@link WebServer}; {@code docs/api.yaml} is its
  * OpenAPI description. Reads: {@code GET /api/v1/status}, {@code GET /api/v1/decisions}, {@code GET
- * /api/v1/events} (Server-Sent Events for the live page). Changes, each needing the bearer token:
+ * /api/v1/history} (the live page's charts so far) and {@code GET /api/v1/events} (the same, then
+ * updates, as Server-Sent Events). Changes, each needing the bearer token:
  * {@code POST /api/v1/plan}, {@code PUT /api/v1/processors/{id}/availability}, {@code PUT
  * /api/v1/budget}, {@code POST /api/v1/drain}. Bodies are JSON objects; an unknown field, a value
  * of the wrong type or out of range answers 400 naming the field.
@@ -61,6 +62,7 @@ final class ControlApi {
     return List.of(
         WebServer.get("/api/v1/status", call -> blocking(() -> json(200, control.status()))),
         WebServer.get("/api/v1/decisions", call -> blocking(() -> json(200, control.decisions()))),
+        WebServer.get("/api/v1/history", call -> blocking(() -> json(200, feed.history()))),
         WebServer.get("/api/v1/events", call -> Mono.just(new WebServer.Reply(200, "", null, feed.events(),
             Map.of()))),
         route("POST", "/api/v1/plan", true, true, call -> {

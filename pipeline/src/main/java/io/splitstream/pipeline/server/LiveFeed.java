@@ -75,7 +75,8 @@ final class LiveFeed {
         ticks.asFlux().onBackpressureLatest().map(status -> event("status", status)));
   }
 
-  private synchronized Map<String, Object> history() {
+  /** The samples of the last {@link #HISTORY}, the decisions and the status: what a page starts from. */
+  synchronized Map<String, Object> history() {
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("samples", List.copyOf(samples));
     h.put("decisions", control.decisions());

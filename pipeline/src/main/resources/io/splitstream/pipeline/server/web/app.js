@@ -126,14 +126,20 @@
     state.className = 'state ' + (st.running ? 'live' : 'ended');
   }
 
-  const events = new EventSource('/api/v1/events');
-  events.addEventListener('history', (e) => {
-    const h = JSON.parse(e.data);
+  function onHistory(h) {
     h.samples.forEach(addSample);
     setDecisions(h.decisions);
     setStatus(h.status);
     redraw();
-  });
+  }
+
+  if (new URLSearchParams(location.search).has('once')) {
+    // a still picture (./splitstream snapshot): one reading, no stream left open
+    fetch('/api/v1/history').then((r) => r.json()).then(onHistory);
+    return;
+  }
+  const events = new EventSource('/api/v1/events');
+  events.addEventListener('history', (e) => onHistory(JSON.parse(e.data)));
   events.addEventListener('status', (e) => {
     const m = JSON.parse(e.data);
     addSample(m.sample);
