@@ -121,4 +121,30 @@ class LivePageBrowserTest {
     Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
     assertThat(Files.size(shot)).isGreaterThan(10_000);
   }
+
+  @Test
+  void snapshotRendersThePageToAPngFromTheCli() throws Exception {
+    Path out = Files.createTempFile("splitstream-snapshot", ".png");
+    try {
+      java.io.StringWriter o = new java.io.StringWriter();
+      java.io.StringWriter e = new java.io.StringWriter();
+      int code = io.splitstream.pipeline.cli.Main.execute(new String[] {"snapshot", "--url",
+          run.server.baseUri() + "/", "--out", out.toString(), "--wait", "2s"},
+          new java.io.PrintWriter(o, true), new java.io.PrintWriter(e, true));
+      assertThat(code).as(e.toString()).isZero();
+      assertThat(o.toString()).startsWith("snapshot: " + out.toAbsolutePath());
+      byte[] png = Files.readAllBytes(out);
+      assertThat(png).hasSizeGreaterThan(20_000);
+      assertThat(java.util.Arrays.copyOf(png, 8)).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+      Files.copy(out, Path.of("target", "live-page-snapshot.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+      java.io.StringWriter err = new java.io.StringWriter();
+      int bad = io.splitstream.pipeline.cli.Main.execute(new String[] {"snapshot", "--url", "ftp://x", "--out",
+          out.toString()}, new java.io.PrintWriter(new java.io.StringWriter(), true), new java.io.PrintWriter(err, true));
+      assertThat(bad).isEqualTo(2);
+      assertThat(err.toString().strip()).startsWith("error: --url 'ftp://x' is not an http URL").doesNotContain("\n");
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
 }
