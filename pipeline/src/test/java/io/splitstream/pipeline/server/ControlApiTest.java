@@ -279,6 +279,28 @@ class ControlApiTest {
     assertThat(report.adaptation().decisions()).anyMatch(d -> d.trigger().equals("by-hand"));
   }
 
+  @Test
+  @Order(5)
+  void theOpenApiDocumentDescribesEveryApiPathAndMethodTheServerAnswers() throws Exception {
+    JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(java.nio.file.Path.of("..", "docs", "api.yaml").toFile());
+    assertThat(doc.get("openapi").asText()).startsWith("3.");
+    JsonNode paths = doc.get("paths");
+    ControlApi api = new ControlApi(null, null); // its routes only; nothing is served
+    List<WebServer.Route> routes = api.routes();
+    api.close();
+    for (WebServer.Route r : routes) {
+      String path = r.path().pattern().replace("\\Q", "").replace("\\E", "").replace("([^/]+)", "{id}");
+      assertThat(paths.has(path)).as(path).isTrue();
+      assertThat(paths.get(path).has(r.method().toLowerCase(java.util.Locale.ROOT))).as(r.method() + " " + path).isTrue();
+      if (r.mutating()) {
+        assertThat(paths.get(path).get(r.method().toLowerCase(java.util.Locale.ROOT)).has("security")).as(path).isTrue();
+      }
+    }
+    assertThat(paths.has("/health/live")).isTrue();
+    assertThat(paths.has("/health/ready")).isTrue();
+  }
+
   private static void awaitCompletedAbove(long n) {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (Api.status(server).at("/ledger/completed").asLong() <= n) {
