@@ -74,4 +74,19 @@ class ServerOptionsTest {
       assertThat(r.out()).as("checked before any work").doesNotContain("platform:");
     }
   }
+
+  @Test
+  void anotherBindAddressIsServedWithAWarningAndTheTokenFileIsOnlyTheUsers() throws IOException {
+    // 127.0.0.2 is loopback on Linux too: the test reaches nothing outside this machine
+    Result r = run("run", "--soc", "sd855-pixel4", "--model", model(), "--source", "paced:50", "--duration", "1s",
+        "--scenario", "none", "--max-blocks", "4", "--no-counterfactual", "--metrics-port", "0",
+        "--bind", "127.0.0.2");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("metrics: http://127.0.0.2:")
+        .contains("warning: the server listens on 127.0.0.2, not only on this machine");
+    String line = r.out().lines().filter(l -> l.startsWith("control API: ")).findFirst().orElseThrow();
+    Path token = Path.of(line.replaceAll(".* in (\\S+) \\(readable only by you\\).*", "$1"));
+    assertThat(token.getFileName().toString()).isEqualTo("token");
+    assertThat(Files.exists(token)).as("deleted when the run ends").isFalse();
+  }
 }
