@@ -41,6 +41,9 @@ class LivePageBrowserTest {
         + " (apt-get install chromium chromium-driver)").isTrue();
     assertThat(new File(CHROMEDRIVER).canExecute()).as("chromedriver at " + CHROMEDRIVER
         + " (apt-get install chromium-driver)").isTrue();
+    // Selenium Manager is never to fetch a driver or browser: both are given by path (and the
+    // module's surefire sets SE_MANAGER_PATH to a binary that only fails, should it be called)
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
     run = LiveRun.emulated(Duration.ofMinutes(5));
     profile = Files.createTempDirectory("splitstream-chromium-profile");
     ChromeOptions options = new ChromeOptions();
