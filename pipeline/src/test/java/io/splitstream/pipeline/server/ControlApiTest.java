@@ -252,6 +252,7 @@ class ControlApiTest {
   @Order(9)
   void aThousandRequestsWhileFramesKeepFlowing() {
     long before = Api.status(server).at("/ledger/completed").asLong();
+    long t0 = System.nanoTime();
     int ok = 0;
     for (int i = 0; i < 1000; i++) {
       HttpResponse<String> r = switch (i % 4) {
@@ -267,6 +268,9 @@ class ControlApiTest {
     }
     assertThat(ok).isEqualTo(1000);
     long after = Api.status(server).at("/ledger/completed").asLong();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(java.util.Locale.ROOT, "1000 API requests in %.2f s (%.0f/s); frames completed meanwhile: %d"
+        + " (%.1f frames/s)%n", seconds, 1000 / seconds, after - before, (after - before) / seconds);
     assertThat(after).as("frames completed while the API took 1,000 requests").isGreaterThan(before + 100);
   }
 
