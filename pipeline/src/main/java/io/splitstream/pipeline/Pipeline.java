@@ -669,17 +669,37 @@ public final class Pipeline implements AutoCloseable {
    */
   private FrameCounts frameCounts() {
     LedgerSnapshot s = ledger.snapshot();
-    Map<String, Long> shed = new LinkedHashMap<>(s.shedByReason());
-    if (policy != ShedPolicy.BLOCK) {
-      shed.putIfAbsent(policy.reason(), 0L);
-    }
-    Map<String, Long> failed = new LinkedHashMap<>(s.failedByCause());
-    failed.putIfAbsent(OFFLINE_CAUSE, 0L);
-    return new FrameCounts(s.offered(), s.completed(), shed, failed, s.inFlight());
+    return new FrameCounts(s.offered(), s.completed(), withZeros(s.shedByReason(), knownShedReasons()),
+        withZeros(s.failedByCause(), KNOWN_FAILURES), s.inFlight());
   }
 
-  private static final String OFFLINE_CAUSE = io.splitstream.operators.Ledger.causeName(
-      new ProcessorOfflineException("any"));
+  /**
+   * Failure causes this pipeline reports, listed with 0 from the start so that their series exist
+   * before the first such frame (an alert on a rate then sees 0, not "no data"): a processor lost,
+   * and no plan able to run the frame (the planner's {@code SplitstreamException}).
+   */
+  private static final List<String> KNOWN_FAILURES = List.of(
+      ProcessorOfflineException.class.getSimpleName(),
+      io.splitstream.devices.SplitstreamException.class.getSimpleName());
+
+  /** Shed reasons this pipeline's policy can report, listed with 0 from the start (see KNOWN_FAILURES). */
+  private List<String> knownShedReasons() {
+    List<String> known = new ArrayList<>(List.of(Admission.CANCELLED));
+    if (!(policy instanceof ShedPolicy.Block)) {
+      known.add(policy.reason());
+    }
+    if (policy instanceof ShedPolicy.Deadline) {
+      known.add(ShedPolicy.Deadline.OVERFLOW);
+    }
+    return known;
+  }
+
+  private static Map<String, Long> withZeros(Map<String, Long> counts, List<String> known) {
+    Map<String, Long> all = new LinkedHashMap<>();
+    known.forEach(k -> all.put(k, 0L));
+    all.putAll(counts);
+    return all;
+  }
 
   private RunReport report(LedgerSnapshot snap, Throwable error) {
     long end = clock.now(TimeUnit.NANOSECONDS);

@@ -13,7 +13,8 @@ import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
-import io.splitstream.pipeline.metrics.MetricsServer;
+import io.splitstream.pipeline.server.ApiToken;
+import io.splitstream.pipeline.server.WebServer;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.PlannerOptions;
 import io.splitstream.pipeline.plan.ProfileTable;
@@ -153,6 +154,22 @@ public final class Runner {
     }
   }
 
+  /**
+   * How the run's HTTP server serves, besides its port ({@link Options#metricsPort()}).
+   *
+   * @param bind the address to bind; {@code 127.0.0.1} unless a person asked otherwise (a warning is
+   *     printed then)
+   * @param apiToken the bearer token changes through the API need; empty to generate one and write
+   *     it to a file only this user can read, whose path is printed
+   * @param web whether {@code /} serves the live page
+   * @param onListening told the server once it listens (tests use it to find the port)
+   */
+  public record Serve(String bind, Optional<String> apiToken, boolean web, java.util.function.Consumer<WebServer> onListening) {
+    public static Serve defaults() {
+      return new Serve(WebServer.LOOPBACK, Optional.empty(), true, s -> {});
+    }
+  }
+
   private Runner() {}
 
   /**
@@ -208,6 +225,11 @@ public final class Runner {
   }
 
   public static RunReport run(Options o, PrintWriter out) {
+    return run(o, out, Serve.defaults());
+  }
+
+  /** A run whose HTTP server (when {@link Options#metricsPort()} is not -1) serves as {@code serve} says. */
+  public static RunReport run(Options o, PrintWriter out, Serve serve) {
     check(o);
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
@@ -273,7 +295,8 @@ public final class Runner {
         cache.close();
         throw e;
       }
-      MetricsServer server = null;
+      WebServer server = null;
+      ApiToken token = null;
       CountDownLatch reported = new CountDownLatch(1);
       List<String> applied = new CopyOnWriteArrayList<>();
       Disposable player = () -> {};
@@ -290,9 +313,22 @@ public final class Runner {
         });
         String url = "";
         if (o.metricsPort() >= 0) {
-          server = MetricsServer.start(registry, o.metricsPort(), () -> pipeline.metrics().refresh());
+          token = serve.apiToken().map(ApiToken::given).orElseGet(ApiToken::generate);
+          server = WebServer.start(new WebServer.Config(serve.bind(), o.metricsPort(), registry,
+              () -> pipeline.metrics().refresh(), Optional.of(new RunControl(pipeline, controller, table)),
+              Optional.of(token.value()), serve.web()));
           url = server.baseUri() + "/metrics";
           out.println("metrics: " + url);
+          if (serve.web()) {
+            out.println("live page: " + server.baseUri() + "/");
+          }
+          out.println("control API: " + server.baseUri() + "/api/v1/status; changes need the bearer token "
+              + token.where());
+          if (!WebServer.LOOPBACK.equals(serve.bind())) {
+            out.println("warning: the server listens on " + serve.bind() + ", not only on this machine: anyone who"
+                + " can reach it can read the run, and change it with the token");
+          }
+          serve.onListening().accept(server);
         }
         out.flush();
         controller.start();
@@ -328,6 +364,9 @@ public final class Runner {
         player.dispose();
         if (server != null) {
           server.close();
+        }
+        if (token != null) {
+          token.close();
         }
         pipeline.close();
         registry.close();

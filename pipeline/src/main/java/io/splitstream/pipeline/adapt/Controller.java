@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Re-plans a running pipeline as its processors and its load change, from what it measures.
@@ -131,7 +132,7 @@ public final class Controller {
 
   private final Pipeline pipeline;
   private final ProfileTable table;
-  private final Optional<Duration> budget;
+  private volatile Optional<Duration> budget;
   private final Settings settings;
   private final Mode mode;
   private final SpeedEstimates estimates;
@@ -145,6 +146,8 @@ public final class Controller {
   private Objective objective = Objective.THROUGHPUT;
   private double demand = Double.POSITIVE_INFINITY;
   private boolean pending;
+  /** A plan chosen by hand (the control API) holds until {@link #resume()}. */
+  private boolean held;
   private boolean urgent;
   private long lastSwitchNanos = Long.MIN_VALUE / 2;
   private String noPlanReported = "";
@@ -257,6 +260,51 @@ public final class Controller {
   }
 
   /**
+   * Switches to {@code plan} because a person asked (the control API), recorded as a decision
+   * with trigger {@code by-hand}, and holds it: the controller keeps measuring but does not
+   * re-plan until {@link #resume()}.
+   */
+  public synchronized Mono<Pipeline.Activation> switchByHand(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    held = true;
+    long now = now();
+    Plan cur = pipeline.plan();
+    PlannerOptions opts = estimates.plannerOptions().withReplicas(settings.replicas());
+    Decision d = new Decision(seconds(now), "by-hand", "", estimates.snapshot(), "by-hand", cur.label(),
+        plan.label(), 0, predicted(cur, opts), predicted(plan, opts), 0, 0, 0, false, recentRate(now), 0);
+    pending = true;
+    return pipeline.switchTo(plan, false)
+        .doOnNext(a -> activated(d, a))
+        .doOnError(this::failed);
+  }
+
+  /** Holds the current plan, as {@link #switchByHand} does, when a person chose the plan it already runs. */
+  public synchronized void hold() {
+    held = true;
+  }
+
+  /** Lets the controller choose the plan again after {@link #switchByHand}; a no-op otherwise. */
+  public synchronized void resume() {
+    held = false;
+    lastSwitchNanos = Long.MIN_VALUE / 2;
+  }
+
+  /** Whether a plan chosen by hand holds. */
+  public synchronized boolean held() {
+    return held;
+  }
+
+  /** The latency budget plans are chosen within; empty for none. */
+  public Optional<Duration> budget() {
+    return budget;
+  }
+
+  /** Changes the budget the controller plans within from its next tick on. */
+  public void budget(Optional<Duration> next) {
+    budget = Objects.requireNonNull(next, "budget");
+  }
+
+  /**
    * For {@link Mode#ORACLE}: a scenario event was applied; re-plan from the true availability and
    * switch for free. Ignored in the other modes (they are never told).
    */
@@ -333,7 +381,7 @@ public final class Controller {
       history.removeFirst();
     }
     measurePending(now);
-    if (mode != Mode.ADAPTIVE || pending) {
+    if (mode != Mode.ADAPTIVE || pending || held) {
       return;
     }
     boolean warm = now - startNanos >= settings.measureWindow().toNanos();
