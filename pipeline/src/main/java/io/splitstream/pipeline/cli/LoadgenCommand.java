@@ -1,7 +1,6 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.ingest.Ingest;
@@ -13,9 +12,7 @@ import io.splitstream.pipeline.net.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -41,14 +38,7 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--scenario", required = true, description = "single-stream, multi-stream, server or offline")
   String scenario;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipeline = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand: NODE:PROC,... (default: ${DEFAULT-VALUE})")
   String split;
@@ -91,12 +81,6 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--trace-out", description = "write one line per query (issue, completion, latency of each sample) to this CSV")
   Path traceOut;
 
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
-  int capacity;
-
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks (default: ${DEFAULT-VALUE})")
-  int maxBlocks;
-
   @Option(names = "--seed", defaultValue = "1", description = "seed of Server's arrivals (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -119,7 +103,7 @@ final class LoadgenCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(target, "--target");
       open = () -> FrameClient.connect(hp.host(), hp.port(), loadgenStream());
     } else {
-      Runner.Options o = options();
+      Runner.Options o = pipeline.options(split, simulate, !simulate, seed);
       open = () -> FedPipeline.open(o).start();
     }
     out.println("loadgen: " + sc.label() + (target != null ? " against " + target : simulate ? " (simulated, virtual time)" : "")
@@ -164,15 +148,5 @@ final class LoadgenCommand implements Callable<Integer> {
         latency, targetQps,
         expectedQps != null ? OptionalDouble.of(expectedQps) : OptionalDouble.empty(),
         maxQueries, seed);
-  }
-
-  private Runner.Options options() {
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    if (simulate && soc.isEmpty()) {
-      throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
-    }
-    return new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, "pushed", soc,
-        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, simulate, !simulate, false, Optional.empty(), platform.threads, maxBlocks, capacity, seed);
   }
 }

@@ -1,7 +1,6 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
@@ -11,9 +10,7 @@ import io.splitstream.pipeline.mlperf.LoadTest;
 import io.splitstream.pipeline.net.FrameClient;
 import io.splitstream.pipeline.net.FrameServer;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,10 +32,7 @@ import picocli.CommandLine.Spec;
 final class ServeBench implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "model (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipelineOptions = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "0:cpu", description = "the plan of the throughput comparison (default: ${DEFAULT-VALUE})")
   String split;
@@ -132,10 +126,7 @@ final class ServeBench implements Callable<Integer> {
   }
 
   private Runner.Options options(String s) {
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    return new Runner.Options(model, InputShapes.none(), "bench", soc,
-        platform.processors == null ? List.of() : platform.processors, s, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, 24, 32, 1);
+    return pipelineOptions.options(s, false, computeOutputs, 1);
   }
 
   private static long seq = 0;

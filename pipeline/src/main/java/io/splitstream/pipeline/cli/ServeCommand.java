@@ -1,14 +1,11 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.net.FrameServer;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,13 +28,7 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class, description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipelineOptions = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand: NODE:PROC,... (default: ${DEFAULT-VALUE})")
   String split;
@@ -57,12 +48,6 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--duration", converter = Converters.DurationConverter.class, description = "serve this long, then stop (default: until Ctrl-C)")
   Duration duration;
 
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
-  int capacity;
-
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks (default: ${DEFAULT-VALUE})")
-  int maxBlocks;
-
   @Option(names = "--compute-outputs", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "emulated processors compute real outputs on the host (default: ${DEFAULT-VALUE}); --no-compute-outputs: timing only")
   boolean computeOutputs;
@@ -76,10 +61,7 @@ final class ServeCommand implements Callable<Integer> {
     if (credits < 1) {
       throw new SplitstreamException("--credits " + credits + " is not positive: give at least 1");
     }
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    Runner.Options o = new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, "network", soc,
-        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, maxBlocks, capacity, 1);
+    Runner.Options o = pipelineOptions.options(split, false, computeOutputs, 1);
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       long inputBytes = pipeline.input().bytes();
       int limit = maxFrameBytes != null ? maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * inputBytes + 65_536);
