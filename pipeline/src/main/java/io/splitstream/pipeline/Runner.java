@@ -196,26 +196,26 @@ public final class Runner {
   }
 
   /** The run's processors: the emulated SoC when one is named, else real processors on this host. */
-  private static Platform platform(Options o, boolean computeOutputs) {
+  static Platform platform(Options o, boolean computeOutputs) {
     return o.soc().isPresent()
         ? Platforms.emulated(o.soc().get(), 1, computeOutputs)
         : Platforms.host(o.processors(), o.threads());
   }
 
-  private static ProfileTable profile(Model model, Platform platform, Options o) {
+  static ProfileTable profile(Model model, Platform platform, Options o) {
     return Profiler.profile(model, platform, new Profiler.Options(o.maxBlocks(), 2, 10, o.seed()),
         SplitSpec.isAuto(o.split()) ? List.of() : stageStarts(o.split()));
   }
 
   /** The hand-given split, or the controller's starting plan for {@code rate} (-1: unknown). */
-  private static Plan choosePlan(Options o, ProfileTable table, double rate) {
+  static Plan choosePlan(Options o, ProfileTable table, double rate) {
     return SplitSpec.isAuto(o.split())
         ? Controller.startingPlan(table, o.budget(), PlannerOptions.defaults(), rate)
         : SplitSpec.parse(o.split(), table);
   }
 
   /** Checks what can be checked before any work starts; one line naming the option and the remedy. */
-  private static void check(Options o) {
+  static void check(Options o) {
     if (o.capacity() < 1) {
       throw new SplitstreamException("--capacity " + o.capacity() + " is not positive: give at least 1 frame");
     }
@@ -250,15 +250,7 @@ public final class Runner {
       scenario.ifPresent(sc -> sc.validate(ids, source.rateControl().isPresent()));
 
       ProfileTable table = profile(model, platform, o);
-      for (Processor p : platform.processors()) {
-        if (p instanceof EmulatedProcessor e) {
-          // heat follows the pipeline clock, and starts cold after profiling
-          e.useClock(() -> clock.now(TimeUnit.NANOSECONDS));
-          if (e.profile().thermal().isPresent()) {
-            e.setThermal(o.adapt().thermal());
-          }
-        }
-      }
+      followClock(platform, clock, o);
       double knownRate = source.nominalRate().orElse(-1.0);
       Plan plan = choosePlan(o, table, knownRate);
       out.println("plan (" + (SplitSpec.isAuto(o.split())
@@ -377,6 +369,18 @@ public final class Runner {
       counterfactual(o, out);
     }
     return result;
+  }
+
+  /** Emulated processors heat on the pipeline clock, and start cold after profiling. */
+  static void followClock(Platform platform, Scheduler clock, Options o) {
+    for (Processor p : platform.processors()) {
+      if (p instanceof EmulatedProcessor e) {
+        e.useClock(() -> clock.now(TimeUnit.NANOSECONDS));
+        if (e.profile().thermal().isPresent()) {
+          e.setThermal(o.adapt().thermal());
+        }
+      }
+    }
   }
 
   /** Simulates the same run twice, static and adaptive, and prints what each would have done. */

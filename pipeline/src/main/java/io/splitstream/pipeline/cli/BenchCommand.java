@@ -51,7 +51,7 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (never assertions), measured side by side in one run.",
     subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class,
-        ScrapeBench.class})
+        ScrapeBench.class, ServeBench.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       SplitCommand.class,
       PlanCommand.class,
       BenchCommand.class,
+      LoadgenCommand.class,
+      ServeCommand.class,
       ModelsCommand.class,
       SnapshotCommand.class,
       CommandLine.HelpCommand.class
