@@ -84,9 +84,7 @@ public final class SyntheticSource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return context.paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
+    return Emission.of(context, context.paced(), Cursor::new);
   }
 
   @Override
