@@ -78,13 +78,21 @@ public final class Options {
 
   /** A finite number strictly greater than zero. */
   public Optional<Double> positive(String key) {
-    return string(key).map(v -> {
-      double d = number(key, v);
-      if (!(d > 0) || Double.isInfinite(d)) {
-        throw bad(key, v, "must be a number greater than 0");
-      }
-      return d;
-    });
+    return string(key).map(v -> positiveValue(key, v));
+  }
+
+  /** {@code v}, one piece of key {@code key}'s value, as a finite number above zero. */
+  public double positiveValue(String key, String v) {
+    double d = number(key, v);
+    if (!(d > 0) || Double.isInfinite(d)) {
+      throw bad(key, v, "must be a number greater than 0");
+    }
+    return d;
+  }
+
+  /** Key {@code key}'s value split at {@code /} into trimmed pieces, e.g. {@code rates=20/200}. */
+  public Optional<List<String>> pieces(String key) {
+    return string(key).map(v -> java.util.Arrays.stream(v.split("/", -1)).map(String::trim).toList());
   }
 
   /** A number in the closed range [lo, hi]. */
@@ -123,15 +131,18 @@ public final class Options {
     });
   }
 
-  /** A duration such as {@code 20s}, {@code 500ms}, {@code 2m} or a bare number of seconds; above zero. */
+  /** A duration such as {@code 20s}, {@code 500ms}, {@code 2m}, {@code 1h} or a bare number of seconds; above zero. */
   public Optional<Duration> duration(String key) {
-    return string(key).map(v -> {
-      Duration d = parseDuration(v);
-      if (d == null || d.isZero() || d.isNegative()) {
-        throw bad(key, v, "must be a positive duration like 20s, 500ms or 2m");
-      }
-      return d;
-    });
+    return string(key).map(v -> durationValue(key, v));
+  }
+
+  /** {@code v}, one piece of key {@code key}'s value, as a positive duration. */
+  public Duration durationValue(String key, String v) {
+    Duration d = parseDuration(v);
+    if (d == null || d.isZero() || d.isNegative()) {
+      throw bad(key, v, "must be a positive duration like 20s, 500ms, 2m or 1h");
+    }
+    return d;
   }
 
   /** Builds the standard message for a value the caller found wrong after parsing it. */
@@ -166,6 +177,9 @@ public final class Options {
       num = s.substring(0, s.length() - 1);
     } else if (s.endsWith("m")) {
       factorNanos = 60e9;
+      num = s.substring(0, s.length() - 1);
+    } else if (s.endsWith("h")) {
+      factorNanos = 3600e9;
       num = s.substring(0, s.length() - 1);
     } else {
       factorNanos = 1e9;

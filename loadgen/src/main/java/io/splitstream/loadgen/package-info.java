@@ -5,7 +5,11 @@
  * <ul>
  *   <li>{@code synthetic:<arrivals>} — random frames shaped to the model input, arriving by an {@link
  *       io.splitstream.loadgen.arrival.ArrivalProcess} ({@code constant,rate=30}, {@code
- *       poisson,rate=30,seed=7}, {@code burst,rate=30,factor=10,period=20s,duty=0.5,seed=7});
+ *       poisson,rate=30,seed=7}, {@code burst,rate=30,factor=10,period=20s,duty=0.5,seed=7}, gamma, MMPP,
+ *       ramp, trace replay);
+ *   <li>{@code sensor:<file.csv>[,window=W,hop=H,rate=R,columns=a,b,c]} and {@code
+ *       audio:<file.wav>[,window=W,hop=H]} — recordings windowed into tensors ({@link
+ *       io.splitstream.loadgen.recording});
  *   <li>{@code video:<file>[,fps=native|max|<n>]} — a video file decoded with FFmpeg;
  *   <li>{@code testvideo:[seconds=20,width=640,height=480,fps=30,replay=native|max|<n>]} — the
  *       project's generated face video, cached, replayed like {@code video}.

@@ -139,6 +139,7 @@ public final class Pipeline implements AutoCloseable {
   private final Scheduler clock;
   private final boolean simulated;
   private final Consumer<Outcome<Frame>> onOutcome;
+  private final Consumer<io.splitstream.pipeline.frame.Settlement> onSettled;
   private final Runnable onClose;
   private final SegmentCache cache;
   private final ProcessorLanes lanes;
@@ -191,6 +192,7 @@ public final class Pipeline implements AutoCloseable {
     this.clock = b.clock;
     this.simulated = b.simulated;
     this.onOutcome = b.onOutcome;
+    this.onSettled = b.onSettled;
     this.onClose = b.onClose;
     this.cache = b.cache;
     this.ownsLanes = b.lanes == null;
@@ -198,7 +200,7 @@ public final class Pipeline implements AutoCloseable {
     this.retryOnLoss = b.retryOnLoss;
     this.budget = b.policy instanceof ShedPolicy.Deadline d ? Optional.of(d.budget()) : b.budget;
     this.admission = Admission.of(policy, capacity, ledger, Frame::captureNanos, clock,
-        (frame, reason) -> audit.settled(frame.streamId(), frame.seq(), "shed:" + reason))
+        (frame, reason) -> settled(frame, "shed:" + reason))
         .tagging(f -> f.withEpoch(current.number))
         .gatedBy(this::onTime);
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
@@ -644,9 +646,14 @@ public final class Pipeline implements AutoCloseable {
       } else {
         how = "shed:" + ((Outcome.Shed<Frame>) outcome).reason();
       }
-      audit.settled(frame.streamId(), frame.seq(), how);
+      settled(frame, how);
     }
     onOutcome.accept(outcome);
+  }
+
+  private void settled(Frame frame, String how) {
+    audit.settled(frame.streamId(), frame.seq(), how);
+    onSettled.accept(io.splitstream.pipeline.frame.Settlement.of(frame, clock.now(TimeUnit.NANOSECONDS), how));
   }
 
   /** Completed frames per {@link RunReport#TIMELINE_BUCKET} of the run, for the report's timeline. */
@@ -747,7 +754,8 @@ public final class Pipeline implements AutoCloseable {
         new RunReport.AuditReport(verdict.passed(), verdict.describe()),
         error == null ? "" : describe(error),
         RunReport.Adaptation.none(current.plan.label(), current.number, loadNanos.sum() / 1e6),
-        RunReport.Timeline.of(timeline()));
+        RunReport.Timeline.of(timeline()),
+        io.splitstream.pipeline.report.RunDetail.empty());
   }
 
   private static String describe(Throwable e) {
@@ -861,6 +869,7 @@ public final class Pipeline implements AutoCloseable {
     private boolean simulated;
     private MeterRegistry registry;
     private Consumer<Outcome<Frame>> onOutcome = o -> {};
+    private Consumer<io.splitstream.pipeline.frame.Settlement> onSettled = x -> {};
     private Runnable onClose = () -> {};
     private SegmentCache cache;
     private SegmentCache.LoadedPlan loadedFirst;
@@ -959,6 +968,16 @@ public final class Pipeline implements AutoCloseable {
     /** Sees every outcome at the sink, in order, before it is settled. */
     public Builder onOutcome(Consumer<Outcome<Frame>> c) {
       this.onOutcome = c;
+      return this;
+    }
+
+    /**
+     * Told how each offered frame settled, exactly once per frame, on the thread that settled it
+     * (the sink's, or the admitting thread for a frame shed at admission): what a per-stream
+     * report, a trace file or a network reply is built from. Must be quick and thread-safe.
+     */
+    public Builder onSettled(Consumer<io.splitstream.pipeline.frame.Settlement> c) {
+      this.onSettled = Objects.requireNonNull(c, "onSettled");
       return this;
     }
 

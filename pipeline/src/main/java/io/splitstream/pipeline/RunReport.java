@@ -35,6 +35,7 @@ import org.HdrHistogram.Histogram;
  * @param error why the run ended early (a source that failed), empty when it did not
  * @param adaptation the plans the run went through and the controller's decisions
  * @param timeline completed frames per second over the run, bucket by bucket
+ * @param detail per-stream figures and figures over time (empty until the runner adds them)
  */
 public record RunReport(
     String model,
@@ -62,7 +63,8 @@ public record RunReport(
     AuditReport audit,
     String error,
     Adaptation adaptation,
-    Timeline timeline) {
+    Timeline timeline,
+    io.splitstream.pipeline.report.RunDetail detail) {
 
   /** The finest bucket of the throughput timeline. */
   public static final java.time.Duration TIMELINE_BUCKET = java.time.Duration.ofMillis(100);
@@ -222,14 +224,21 @@ public record RunReport(
     return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
         predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
         latency, stages, orderViolations, emulationLagFrames, url, retried, budgetMs, withinBudget, audit, error,
-        adaptation, timeline);
+        adaptation, timeline, detail);
   }
 
   public RunReport withAdaptation(Adaptation a) {
     return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
         predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
         latency, stages, orderViolations, emulationLagFrames, metricsUrl, retried, budgetMs, withinBudget, audit,
-        error, a, timeline);
+        error, a, timeline, detail);
+  }
+
+  public RunReport withDetail(io.splitstream.pipeline.report.RunDetail d) {
+    return new RunReport(model, platform, platformDescription, emulated, simulated, source, policy, plan,
+        predictedThroughputFps, predictedLatencyMs, durationSeconds, ledger, throughputFps, steadyThroughputFps,
+        latency, stages, orderViolations, emulationLagFrames, metricsUrl, retried, budgetMs, withinBudget, audit,
+        error, adaptation, timeline, d);
   }
 
   /** True when the audit passed and no frame left out of order. */
@@ -262,6 +271,15 @@ public record RunReport(
     }
     b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
         latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));
+    if (detail != null && detail.streams().size() > 1) {
+      b.append(String.format(Locale.ROOT, "  streams   %d; per stream:%n", detail.streams().size()));
+      for (io.splitstream.pipeline.report.RunDetail.StreamReport s : detail.streams()) {
+        b.append(String.format(Locale.ROOT,
+            "    %-10s offered %d, completed %d, shed %d, failed %d, %.1f fps, p50 %.2f ms, p99 %.2f ms, order %s%n",
+            s.stream(), s.offered(), s.completed(), s.shed(), s.failed(), s.throughputFps(), s.p50Ms(), s.p99Ms(),
+            s.orderKept() ? "kept" : "VIOLATED"));
+      }
+    }
     b.append(String.format(Locale.ROOT, "  %-5s %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
         "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
     for (StageReport s : stages) {

@@ -225,11 +225,21 @@ public final class Runner {
   }
 
   public static RunReport run(Options o, PrintWriter out) {
-    return run(o, out, Serve.defaults());
+    return run(o, RunExtras.none(), out, Serve.defaults());
   }
 
   /** A run whose HTTP server (when {@link Options#metricsPort()} is not -1) serves as {@code serve} says. */
   public static RunReport run(Options o, PrintWriter out, Serve serve) {
+    return run(o, RunExtras.none(), out, serve);
+  }
+
+  /** A run with {@code extras}: several streams, a trace file, an HTML page. */
+  public static RunReport run(Options o, RunExtras extras, PrintWriter out) {
+    return run(o, extras, out, Serve.defaults());
+  }
+
+  /** A run with {@code extras}, its HTTP server serving as {@code serve} says. */
+  public static RunReport run(Options o, RunExtras extras, PrintWriter out, Serve serve) {
     check(o);
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
@@ -242,7 +252,9 @@ public final class Runner {
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       TensorSpec input = concreteInput(model);
       SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
-      FrameSource source = Sources.open(o.source(), ctx);
+      List<String> specs = new java.util.ArrayList<>(List.of(o.source()));
+      specs.addAll(extras.moreSources());
+      FrameSource source = Sources.openStreams(specs, Math.max(extras.streams(), specs.size()), ctx);
       ShedPolicy policy = policy(o, source);
       Set<String> ids = new LinkedHashSet<>();
       platform.processors().forEach(p -> ids.add(p.id()));
@@ -269,6 +281,10 @@ public final class Runner {
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       SegmentCache cache = new SegmentCache(model, platform, () -> clock.now(TimeUnit.NANOSECONDS));
+      AtomicReference<Pipeline> started = new AtomicReference<>();
+      io.splitstream.pipeline.report.RunRecorder recorder = new io.splitstream.pipeline.report.RunRecorder(
+          () -> started.get().startNanos(), o.duration(), extras.traceOut(), registry, model.name(),
+          extras.streamMeterCap());
       Pipeline pipeline;
       try {
         pipeline = Pipeline.builder()
@@ -282,9 +298,12 @@ public final class Runner {
             .retryOnLoss(o.adapt().mode() != Controller.Mode.OFF)
             .clock(clock, o.simulate())
             .registry(registry)
+            .onSettled(recorder)
             .build();
+        started.set(pipeline);
       } catch (RuntimeException e) {
         cache.close();
+        recorder.close();
         throw e;
       }
       WebServer server = null;
@@ -335,16 +354,26 @@ public final class Runner {
                 controller.told(ev.toString());
               });
         }
-        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player)
-            : realTime(pipeline, o.progress(), out, reported, controller)).withMetricsUrl(url);
+        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player,
+                io.splitstream.pipeline.report.Eta.simulated(pipeline, o.duration(), out, extras.progress()))
+            : realTime(pipeline, o.progress(), out, reported, controller, o.duration())).withMetricsUrl(url);
         controller.stop();
+        recorder.close();
         report = report.withAdaptation(new RunReport.Adaptation(o.adapt().mode().label(), pipeline.plan().label(),
             pipeline.plan().epoch(), report.adaptation().loadMs(), controller.decisions(), applied));
+        report = report.withDetail(recorder.detail(report.durationSeconds(),
+            controller.decisions().stream().map(Decision::activatedAtSeconds).toList()));
         out.print(report.render());
         RunReport finalReport = report;
         o.report().ifPresent(p -> {
           finalReport.write(p);
           out.println("report: " + p.toAbsolutePath());
+        });
+        RunReport withDetail = report;
+        extras.traceOut().ifPresent(p -> out.println("trace: " + p.toAbsolutePath()));
+        extras.html().ifPresent(p -> {
+          io.splitstream.pipeline.report.HtmlReport.write(withDetail, p);
+          out.println("html: " + p.toAbsolutePath());
         });
         o.adapt().decisions().ifPresent(p -> {
           writeDecisions(p, controller.decisions());
@@ -438,7 +467,7 @@ public final class Runner {
    * flight finish, and the summary is printed before the JVM goes (waiting up to 30 s for it).
    */
   private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported,
-      Controller controller) {
+      Controller controller, Optional<Duration> duration) {
     Thread hook = new Thread(() -> {
       pipeline.drain();
       try {
@@ -451,7 +480,8 @@ public final class Runner {
     long[] last = {0, System.nanoTime()};
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
-          out.println(progressLine(pipeline, controller, last));
+          out.println(progressLine(pipeline, controller, last)
+              + io.splitstream.pipeline.report.Eta.realTime(pipeline, duration));
           out.flush();
         })
         : () -> {};
@@ -471,13 +501,17 @@ public final class Runner {
     }
   }
 
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player) {
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, Disposable eta) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
     // scenario events after the end of the stream must not keep the simulation going
     pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
-    sim.run();
+    try {
+      sim.run();
+    } finally {
+      eta.dispose();
+    }
     if (error.get() != null) {
       throw error.get() instanceof RuntimeException re ? re : new IllegalStateException(error.get());
     }

@@ -29,12 +29,22 @@ import java.util.function.DoubleSupplier;
  *   <li>{@code burst,rate=30,factor=10,period=20s,duty=0.5[,seed=7]} — on/off modulated Poisson: the
  *       first {@code duty} fraction of every {@code period} runs at {@code rate*factor}, the rest at
  *       {@code rate}.
+ *   <li>{@code gamma,rate=30,shape=0.25[,seed=7]} — a renewal process with gamma gaps of mean
+ *       {@code 1/rate} and coefficient of variation {@code 1/sqrt(shape)}: shape 1 is Poisson, below 1
+ *       bursty, above 1 more regular ({@link Gamma});
+ *   <li>{@code mmpp,rates=20/200,dwell=10s/2s[,seed=7]} — an n-state Markov-modulated Poisson process:
+ *       a Poisson rate per state, an exponential sojourn of the given mean per state ({@link Mmpp});
+ *   <li>{@code ramp,from=10,to=300,over=60s[,arrivals=constant|poisson][,seed=7]} — the rate rises
+ *       linearly from {@code from} to {@code to} over {@code over}, then holds ({@link Ramp});
+ *   <li>{@code trace,file=arrivals.csv[,values=times|gaps][,unit=s|ms|us|ns][,end=loop|stop]} — replays
+ *       recorded arrival timestamps or gaps ({@link TraceReplay}).
  * </ul>
  */
-public sealed interface ArrivalProcess {
+public sealed interface ArrivalProcess
+    permits ArrivalProcess.Constant, ArrivalProcess.Poisson, ArrivalProcess.Burst, Gamma, Mmpp, Ramp, TraceReplay {
 
   /** The valid kinds, as written in a spec. */
-  List<String> KINDS = List.of("constant", "poisson", "burst");
+  List<String> KINDS = List.of("constant", "poisson", "burst", "gamma", "mmpp", "ramp", "trace");
 
   /** A fresh sequence of gaps, starting after the arrival at time 0, at the fixed {@link #rate()}. */
   default Gaps gaps() {
@@ -59,9 +69,20 @@ public sealed interface ArrivalProcess {
   /** The spec string that parses back to this process. */
   String spec();
 
-  /** The gaps between successive arrivals; infinite, deterministic, not thread-safe. */
+  /** The coefficient of variation of the gaps the spec asks for (standard deviation over mean), when it has a simple one. */
+  default java.util.OptionalDouble configuredCv() {
+    return java.util.OptionalDouble.empty();
+  }
+
+  /**
+   * The gaps between successive arrivals; deterministic, not thread-safe; infinite except for a
+   * trace told to stop at its end.
+   */
   interface Gaps {
-    /** Nanoseconds from the previous arrival to the next one; never negative. */
+    /** What {@link #nextNanos()} returns once the process has no more arrivals. */
+    long END = -1;
+
+    /** Nanoseconds from the previous arrival to the next one (never negative), or {@link #END}. */
     long nextNanos();
   }
 
@@ -103,6 +124,11 @@ public sealed interface ArrivalProcess {
     public String spec() {
       return "constant,rate=" + num(rate);
     }
+
+    @Override
+    public java.util.OptionalDouble configuredCv() {
+      return java.util.OptionalDouble.of(0);
+    }
   }
 
   /** A Poisson process: independent exponential gaps with mean {@code 1/rate}. */
@@ -133,6 +159,11 @@ public sealed interface ArrivalProcess {
     @Override
     public String spec() {
       return "poisson,rate=" + num(rate) + ",seed=" + seed;
+    }
+
+    @Override
+    public java.util.OptionalDouble configuredCv() {
+      return java.util.OptionalDouble.of(1);
     }
   }
 
@@ -234,6 +265,15 @@ public sealed interface ArrivalProcess {
             o.between("duty", 0, 1).orElseThrow(() -> o.missing("duty")),
             o.longValue("seed").orElse(defaultSeed));
       }
+      case "gamma":
+        return Gamma.parse(Options.parse(what + ", kind gamma", rest, List.of("rate", "shape", "seed")), defaultSeed);
+      case "mmpp":
+        return Mmpp.parse(Options.parse(what + ", kind mmpp", rest, List.of("rates", "dwell", "seed")), defaultSeed);
+      case "ramp":
+        return Ramp.parse(Options.parse(what + ", kind ramp", rest, List.of("from", "to", "over", "arrivals", "seed")),
+            defaultSeed);
+      case "trace":
+        return TraceReplay.parse(Options.parse(what + ", kind trace", rest, List.of("file", "values", "unit", "end")));
       default:
         throw new SplitstreamException(what + ": unknown kind '" + kind + "'; valid kinds: "
             + String.join(", ", KINDS) + " (e.g. poisson,rate=30,seed=7)");
@@ -241,17 +281,14 @@ public sealed interface ArrivalProcess {
   }
 
   private static void requirePositive(String name, double v) {
-    if (!(v > 0) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException(name + " must be a finite number above 0, got " + v);
-    }
+    Draw.requirePositive(name, v);
   }
 
   private static double exponential(SplittableRandom random) {
-    // 1 - u is in (0, 1], so the log is finite.
-    return -Math.log(1 - random.nextDouble());
+    return Draw.exponential(random);
   }
 
   private static String num(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    return Draw.num(v);
   }
 }

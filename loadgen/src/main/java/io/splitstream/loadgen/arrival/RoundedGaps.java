@@ -7,11 +7,16 @@ package io.splitstream.loadgen.arrival;
 abstract class RoundedGaps implements ArrivalProcess.Gaps {
   private long previousNanos;
 
+  /** The next arrival's absolute time in seconds, or NaN when there are no more. */
   abstract double nextArrivalSeconds();
 
   @Override
   public final long nextNanos() {
-    long at = Math.round(nextArrivalSeconds() * 1e9);
+    double next = nextArrivalSeconds();
+    if (Double.isNaN(next)) {
+      return END;
+    }
+    long at = Math.round(next * 1e9);
     long gap = Math.max(0, at - previousNanos);
     previousNanos = Math.max(previousNanos, at);
     return gap;

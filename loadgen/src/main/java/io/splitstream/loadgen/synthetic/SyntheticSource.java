@@ -39,7 +39,8 @@ import reactor.core.publisher.Flux;
  *
  * <p>Paced ({@link SourceContext#paced()}): live, a frame at each arrival of the process (the first at
  * subscription), timed and stamped by the context's scheduler. Unpaced: not live, a frame per request.
- * Either way the stream completes after {@link SourceContext#duration()} if set, and never otherwise.
+ * Either way the stream completes after {@link SourceContext#duration()} if set, or when the arrivals
+ * end (a trace told to stop), and never otherwise.
  * Each subscription starts the arrival sequence afresh.
  *
  * <p>Rate: a paced source has a {@link #rateControl()} that sets the process's base rate (constant,
@@ -83,9 +84,7 @@ public final class SyntheticSource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return context.paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
+    return Emission.of(context, context.paced(), Cursor::new);
   }
 
   @Override
@@ -189,7 +188,11 @@ public final class SyntheticSource implements FrameSource {
     @Override
     public OptionalLong advance() {
       if (++seq > 0) {
-        dueNanos += gaps.nextNanos();
+        long gap = gaps.nextNanos();
+        if (gap == ArrivalProcess.Gaps.END) {
+          return OptionalLong.empty();
+        }
+        dueNanos += gap;
       }
       return OptionalLong.of(dueNanos);
     }

@@ -21,7 +21,9 @@ public final class SyntheticSourceProvider implements FrameSourceProvider {
   @Override
   public String usage() {
     return "synthetic:<arrivals> with <arrivals> one of constant,rate=R | poisson,rate=R[,seed=S] | "
-        + "burst,rate=R,factor=F,period=20s,duty=0.5[,seed=S]; e.g. synthetic:poisson,rate=30,seed=7";
+        + "burst,rate=R,factor=F,period=20s,duty=0.5[,seed=S] | gamma,rate=R,shape=K[,seed=S] | "
+        + "mmpp,rates=R1/R2[/..],dwell=D1/D2[/..][,seed=S] | ramp,from=R1,to=R2,over=60s[,arrivals=constant|poisson] | "
+        + "trace,file=F.csv[,values=times|gaps,unit=s|ms|us|ns,end=stop|loop]; e.g. synthetic:poisson,rate=30,seed=7";
   }
 
   @Override

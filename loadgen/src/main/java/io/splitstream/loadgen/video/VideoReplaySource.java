@@ -123,9 +123,7 @@ public final class VideoReplaySource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Decoder::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Decoder::new);
+    return Emission.of(context, paced(), Decoder::new);
   }
 
   @Override

@@ -157,10 +157,10 @@ class ArrivalProcessTest {
 
   @Test
   void unknownKindListsTheValidKinds() {
-    assertThatThrownBy(() -> ArrivalProcess.parse("gamma,rate=3", 0))
+    assertThatThrownBy(() -> ArrivalProcess.parse("weibull,rate=3", 0))
         .isInstanceOf(SplitstreamException.class)
-        .hasMessageContaining("unknown kind 'gamma'")
-        .hasMessageContaining("constant, poisson, burst");
+        .hasMessageContaining("unknown kind 'weibull'")
+        .hasMessageContaining("constant, poisson, burst, gamma, mmpp, ramp, trace");
   }
 
   @Test

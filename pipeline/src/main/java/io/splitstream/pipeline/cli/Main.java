@@ -40,6 +40,9 @@ public final class Main implements Runnable {
   /** Runs the CLI with the given streams; returns the exit code instead of exiting (for tests). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
+    for (SubcommandProvider p : java.util.ServiceLoader.load(SubcommandProvider.class)) {
+      (p.parent().isEmpty() ? cl : cl.getSubcommands().get(p.parent())).addSubcommand(p.command());
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -78,8 +78,14 @@ final class ModelsCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @picocli.CommandLine.Option(names = "--family", defaultValue = "mobilenetv2",
-        description = "mobilenetv2 or resnet (default: ${DEFAULT-VALUE})")
+        description = "mobilenetv2, resnet, har1d (a 1-D CNN for sensor windows FLOAT32[1,W,C], human-activity recognition's shape) or audio1d (the same for FLOAT32[1,W]) (default: ${DEFAULT-VALUE})")
     String family;
+
+    @picocli.CommandLine.Option(names = "--window", defaultValue = "128", description = "har1d/audio1d: samples per window (default: ${DEFAULT-VALUE})")
+    int window;
+
+    @picocli.CommandLine.Option(names = "--channels", defaultValue = "6", description = "har1d: channels per sample (default: ${DEFAULT-VALUE})")
+    int channels;
 
     @picocli.CommandLine.Option(names = "--blocks", defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
     int blocks;
@@ -103,10 +109,20 @@ final class ModelsCommand implements Runnable {
     public Integer call() {
       String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
       var config = new io.splitstream.devices.onnx.gen.OnnxModelGenerator.Config(name, blocks, width, resolution, classes, seed);
+      boolean signal = family.equals("har1d") || family.equals("audio1d");
+      if (family.equals("har1d") && channels < 1) {
+        throw new SplitstreamException("--channels " + channels + " is not positive: a sensor window needs at least 1 channel");
+      }
+      if (signal && !spec.commandLine().getParseResult().hasMatchedOption("--classes")) {
+        classes = 6;
+      }
       var proto = switch (family) {
         case "mobilenetv2" -> io.splitstream.devices.onnx.gen.OnnxModelGenerator.mobileNetV2(config);
         case "resnet" -> io.splitstream.devices.onnx.gen.OnnxModelGenerator.resNet(config);
-        default -> throw new SplitstreamException("unknown --family '" + family + "': use mobilenetv2 or resnet");
+        case "har1d", "audio1d" -> io.splitstream.devices.onnx.gen.OnnxModelGenerator.signal1d(
+            new io.splitstream.devices.onnx.gen.OnnxModelGenerator.SignalConfig(name, window,
+                family.equals("audio1d") ? 0 : channels, classes, seed));
+        default -> throw new SplitstreamException("unknown --family '" + family + "': use mobilenetv2, resnet, har1d or audio1d");
       };
       io.splitstream.devices.onnx.gen.OnnxModelGenerator.write(proto, out);
       spec.commandLine().getOut().printf("wrote %s (%s, %d nodes)%n", out, family, proto.getGraph().getNodeCount());

@@ -30,6 +30,8 @@ final class RunCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin StreamOptions stream = new StreamOptions();
 
+  @picocli.CommandLine.Mixin LoadOptions load = new LoadOptions();
+
   @Option(names = "--adapt", defaultValue = "on", description = "on: re-plan from measurements; off: keep the starting plan (the static baseline) (default: on, or off with a hand-given --split)")
   String adapt;
 
@@ -70,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
     Runner.Serve serve = server.serve();
     Runner.Options o = stream.options(simulate, computeOutputs || !simulate, !noProgress && !simulate,
         server.port(simulate), Optional.ofNullable(report), mode, Optional.ofNullable(decisions), counterfactual);
-    RunReport r = Runner.run(o, spec.commandLine().getOut(), serve);
+    RunReport r = Runner.run(o, load.extras(stream.moreSources(), !noProgress), spec.commandLine().getOut(), serve);
     if (!r.sound()) {
       spec.commandLine().getErr().println("error: internal failure (a bug): the run's audit failed: " + r.audit().summary()
           + (r.orderViolations() > 0 ? "; " + r.orderViolations() + " frames out of order" : ""));

@@ -22,8 +22,15 @@ final class StreamOptions {
   InputShapes inputShape;
 
   @Option(names = "--source", defaultValue = "testvideo",
-      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst,rate=.. (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
+      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst|gamma|mmpp|ramp|trace,.., sensor:FILE.csv[,..], audio:FILE.wav[,..]; give it several times for several streams (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
+  List<String> sources;
+
   String source;
+
+  /** The sources after the first ({@code --source} given several times). */
+  List<String> moreSources() {
+    return sources == null || sources.size() < 2 ? List.of() : sources.subList(1, sources.size());
+  }
 
   @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
 
@@ -62,6 +69,7 @@ final class StreamOptions {
    * the user did not give. Call once, after parsing.
    */
   void applyScenarioDefaults(picocli.CommandLine.ParseResult parsed) {
+    source = sources == null || sources.isEmpty() ? "testvideo" : sources.get(0);
     Optional<String> name = scenario();
     if (name.isEmpty()) {
       return;

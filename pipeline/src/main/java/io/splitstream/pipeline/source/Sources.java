@@ -1,6 +1,7 @@
 package io.splitstream.pipeline.source;
 
 import io.splitstream.devices.SplitstreamException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -31,5 +32,37 @@ public final class Sources {
             + (all.isEmpty() ? "no source providers are installed (run through ./splitstream, which puts loadgen on the classpath)"
                 : "use one of " + all.stream().map(p -> p.scheme() + " (" + p.usage() + ")").collect(Collectors.joining("; ")))))
         .open(argument, context);
+  }
+
+  /** The id of stream {@code i} of {@code n}: the context's own id for a single stream, else {@code stream<i>}. */
+  public static String streamId(SourceContext base, int i, int n) {
+    return n == 1 ? base.streamId() : "stream" + i;
+  }
+
+  /**
+   * Opens {@code n} streams into one pipeline: stream {@code i} is {@code specs.get(i % specs.size())},
+   * opened with its own stream id ({@link #streamId}) and its own seed ({@code base.seed() + i}: a spec
+   * without a seed of its own gets an independent random sequence per stream). One stream is simply
+   * that source; more are a {@link MergedSource}.
+   *
+   * @throws SplitstreamException for a bad spec (as {@link #open}) or {@code n < 1}
+   */
+  public static FrameSource openStreams(List<String> specs, int n, SourceContext base) {
+    if (n < 1) {
+      throw new SplitstreamException("--streams " + n + " is not positive: give at least 1 stream");
+    }
+    if (specs.isEmpty()) {
+      throw new SplitstreamException("no source given: give --source, e.g. --source synthetic:constant,rate=30");
+    }
+    if (n == 1) {
+      return open(specs.get(0), base);
+    }
+    List<FrameSource> all = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      SourceContext ctx = new SourceContext(base.input(), streamId(base, i, n), base.scheduler(), base.duration(),
+          base.seed() + i, base.paced());
+      all.add(open(specs.get(i % specs.size()), ctx));
+    }
+    return new MergedSource(all);
   }
 }

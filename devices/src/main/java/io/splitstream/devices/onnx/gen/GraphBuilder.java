@@ -101,6 +101,54 @@ final class GraphBuilder {
     return y;
   }
 
+  /**
+   * 1-D Conv over [N, C, L] with padding that keeps {@code ceil(L / stride)}; weights as {@link
+   * #conv}.
+   */
+  String conv1d(String x, long cin, long cout, int k, int stride, double gain) {
+    String n = next("conv1d");
+    long fanIn = cin * k;
+    String w = weight(n + ".w", new long[] {cout, cin, k}, Math.sqrt(3 * gain / fanIn));
+    String b = weight(n + ".b", new long[] {cout}, 0.05);
+    int pad = k / 2;
+    String y = node("Conv", n, List.of(x, w, b), List.of(
+        ints("kernel_shape", k), ints("strides", stride), ints("pads", pad, pad)));
+    long[] xs = shapes.get(x);
+    if (xs != null) {
+      track(y, xs[0], cout, (xs[2] + 2L * pad - k) / stride + 1);
+    }
+    return y;
+  }
+
+  /** Transpose with {@code perm}. */
+  String transpose(String x, long... perm) {
+    String y = node("Transpose", next("transpose"), List.of(x), List.of(ints("perm", perm)));
+    long[] xs = shapes.get(x);
+    if (xs != null) {
+      long[] s = new long[perm.length];
+      for (int i = 0; i < perm.length; i++) {
+        s[i] = xs[(int) perm[i]];
+      }
+      track(y, s);
+    }
+    return y;
+  }
+
+  /** Reshape to the fixed {@code dims} (an int64 initializer holds them). */
+  String reshape(String x, long... dims) {
+    String n = next("reshape");
+    TensorProto.Builder shape = TensorProto.newBuilder().setName(n + ".shape")
+        .setDataType(TensorProto.DataType.INT64_VALUE).addDims(dims.length);
+    ByteBuffer raw = ByteBuffer.allocate(dims.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long d : dims) {
+      raw.putLong(d);
+    }
+    graph.addInitializer(shape.setRawData(ByteString.copyFrom(raw.array())));
+    String y = node("Reshape", n, List.of(x, n + ".shape"), List.of());
+    track(y, dims.clone());
+    return y;
+  }
+
   String unary(String op, String x) {
     String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), List.of());
     copyShape(x, y);
@@ -131,14 +179,18 @@ final class GraphBuilder {
     return y;
   }
 
-  /** GlobalAveragePool then Flatten: [N, C, H, W] to [N, C]. */
+  /** GlobalAveragePool then Flatten: [N, C, H, W] (or [N, C, L]) to [N, C]. */
   String pooledVector(String x) {
     String p = node("GlobalAveragePool", next("gap"), List.of(x), List.of());
     String f = node("Flatten", next("flatten"), List.of(p), List.of(
         AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1).build()));
     long[] xs = shapes.get(x);
     if (xs != null) {
-      track(p, xs[0], xs[1], 1, 1);
+      long[] pooled = new long[xs.length];
+      java.util.Arrays.fill(pooled, 1);
+      pooled[0] = xs[0];
+      pooled[1] = xs[1];
+      track(p, pooled);
       track(f, xs[0], xs[1]);
     }
     return f;

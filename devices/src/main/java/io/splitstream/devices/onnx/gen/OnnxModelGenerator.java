@@ -143,6 +143,54 @@ public final class OnnxModelGenerator {
   }
 
   /**
+   * The size of a generated 1-D CNN for windows of samples.
+   *
+   * @param window samples per window (the time axis)
+   * @param channels channels per sample (e.g. 6: a 3-axis accelerometer and gyroscope); 0 for a
+   *     mono signal given as [1, window] (audio)
+   * @param classes classifier outputs
+   */
+  public record SignalConfig(String name, int window, int channels, int classes, long seed) {
+    public SignalConfig {
+      if (window < 8 || channels < 0 || classes < 1) {
+        throw new SplitstreamException("generator config " + name + " is not valid: need window >= 8, channels >= 0"
+            + " and classes >= 1");
+      }
+    }
+  }
+
+  /** Human-activity recognition in the shape of UCI HAR: 128-sample windows of 6 channels, 6 activities. */
+  public static SignalConfig har() {
+    return new SignalConfig("har1d", 128, 6, 6, 31);
+  }
+
+  /**
+   * A 1-D CNN in the shape of human-activity recognition models: input {@code signal} [1, W, C]
+   * (time-major, as sensor windows come; {@code channels} 0 takes [1, W] and treats it as one
+   * channel) transposed to [1, C, W], three 1-D conv + ReLU layers (64 filters of 5, 64 of 5 stride 2, 96
+   * of 3 stride 2), global average pool over time and a Gemm classifier to {@code logits} [1,
+   * classes].
+   */
+  public static ModelProto signal1d(SignalConfig c) {
+    GraphBuilder g = new GraphBuilder(c.name(), c.seed());
+    String x;
+    long ch;
+    if (c.channels() == 0) {
+      x = g.reshape(g.input("signal", new long[] {1, c.window()}, null), 1, 1, c.window());
+      ch = 1;
+    } else {
+      x = g.transpose(g.input("signal", new long[] {1, c.window(), c.channels()}, null), 0, 2, 1);
+      ch = c.channels();
+    }
+    x = g.unary("Relu", g.conv1d(x, ch, 64, 5, 1, 2));
+    x = g.unary("Relu", g.conv1d(x, 64, 64, 5, 2, 2));
+    x = g.unary("Relu", g.conv1d(x, 64, 96, 3, 2, 2));
+    String logits = g.dense(g.pooledVector(x), 96, c.classes(), 1);
+    g.output(logits);
+    return renameOutput(g.build("1-D CNN (human-activity recognition shape), " + c), logits, "logits");
+  }
+
+  /**
    * Two inputs, two outputs, branches: {@code image} [1,3,16,16] feeds a shared conv whose result
    * feeds an early head ({@code mask} [1,1,16,16], produced near the top, so it is carried to the
    * end across every later cut) and two parallel branches (3x3 conv + ReLU, 1x1 conv + Sigmoid)
