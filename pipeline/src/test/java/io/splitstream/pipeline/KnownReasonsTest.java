@@ -29,7 +29,7 @@ class KnownReasonsTest {
           .source(PipelineFixture.live(model, sim, Duration.ofMillis(10), 10))
           .policy(ShedPolicy.deadline(Duration.ofMillis(50))).clock(sim, true).registry(registry)
           .onClose(loaded.release()).build()) {
-        for (String reason : new String[] {"deadline", "drop-oldest", "cancelled"}) {
+        for (String reason : new String[] {"deadline", ShedPolicy.Deadline.OVERFLOW, "cancelled"}) {
           assertThat(counter(registry, "splitstream.frames.shed", reason)).as("shed " + reason).isEqualTo(0.0);
         }
         for (String cause : new String[] {"ProcessorOfflineException", "SplitstreamException"}) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.processor.Platform;
+import io.splitstream.operators.Admission;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
 import io.splitstream.pipeline.adapt.Controller;
@@ -70,10 +71,12 @@ class PipelineMeterSeriesTest {
   }
 
   @Test
-  void blockShedsNothingSoItHasNoShedSeries() {
+  void blockShedsOnlyWhatACancelledRunLeavesSoThatIsItsOnlyShedSeries() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (Pipeline p = build(ShedPolicy.BLOCK, Optional.empty(), registry)) {
-      assertThat(registry.find("splitstream.frames.shed").meters()).isEmpty();
+      assertThat(registry.find("splitstream.frames.shed").meters())
+          .singleElement()
+          .satisfies(m -> assertThat(m.getId().getTag("reason")).isEqualTo(Admission.CANCELLED));
     }
   }
 
