@@ -9,6 +9,7 @@ import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
@@ -171,6 +172,7 @@ public final class Runner {
     check(o);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
     try (Platform platform = platform(o, false)) {
+      FormatMatch.requireRunnable(model, platform);
       SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
           o.seed(), true);
       double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
@@ -216,6 +218,7 @@ public final class Runner {
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
     RunReport result;
     try (Platform platform = platform(o, o.computeOutputs())) {
+      FormatMatch.requireRunnable(model, platform);
       out.println("platform: " + platform.description());
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       TensorSpec input = concreteInput(model);

@@ -199,6 +199,30 @@ class CliErrorsTest {
     assertBadInput(c, "SplitstreamNoSuchOp");
   }
 
+  /** profile used to print "unsupp." and exit 0: nothing here runs the op, so it is named, exit 2. */
+  @Test
+  void profileOfAModelNoProcessorRunsNamesTheOp() throws IOException {
+    Path f = Files.write(dir.resolve("custom.tflite"), TinyTflite.withCustomOp("SplitstreamNoSuchOp"));
+    assertBadInput(E2e.cli("profile", "--model", f.toString()), "holds op SplitstreamNoSuchOp",
+        "no processor here supports (tflite)");
+  }
+
+  /** run --processors cpu used to say "runs on no available processor", with no word of tflite. */
+  @Test
+  void aTfliteModelOnOnnxRuntimeOnlyNamesTheTfliteProcessor() {
+    assertBadInput(E2e.cli("run", "--model", "face-short", "--processors", "cpu", "--duration", "1s",
+        "--metrics-port", "-1", "--source", "synthetic:constant,rate=30"),
+        "is a TFLite model, which none of the processors cpu runs: add tflite to --processors");
+  }
+
+  /** Without --processors, profile takes the processor that runs the model's format. */
+  @Test
+  void profileOfATfliteModelUsesTheTfliteProcessorByDefault() {
+    Cli c = E2e.cli("profile", "--model", "face-short", "--runs", "2");
+    assertThat(c.exit()).as("err: %s", c.err()).isZero();
+    assertThat(c.out()).contains("TFLite").contains("tflite ms").doesNotContain("unsupp.");
+  }
+
   /** The Snapdragon 855's NPU lacks Sin, so a hand split putting all of the model there is refused. */
   @Test
   void segmentOnAProcessorLackingOneOfItsOps() {
