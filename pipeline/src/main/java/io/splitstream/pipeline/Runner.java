@@ -170,7 +170,8 @@ public final class Runner {
    */
   public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), new PrintWriter(java.io.Writer.nullWriter()));
     try (Platform platform = platform(o, false)) {
       FormatMatch.requireRunnable(model, platform);
       SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
@@ -215,7 +216,8 @@ public final class Runner {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
     Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), out);
     RunReport result;
     try (Platform platform = platform(o, o.computeOutputs())) {
       FormatMatch.requireRunnable(model, platform);

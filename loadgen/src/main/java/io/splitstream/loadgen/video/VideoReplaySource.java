@@ -113,6 +113,12 @@ public final class VideoReplaySource implements FrameSource {
     return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
   }
 
+  @Override
+  public java.util.Optional<ChosenShape> chosenInputShape() {
+    return java.util.Optional.of(new ChosenShape(Arrays.stream(input.shape()).boxed().toList(),
+        "the video's picture size " + info.width() + "x" + info.height() + ", batch 1"));
+  }
+
   /** Whether the replay starts the file again at its end. */
   public boolean loops() {
     return loop;
