@@ -2,10 +2,13 @@ package io.splitstream.devices.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.DoubleConsumer;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 class AvailabilityTest {
@@ -20,30 +23,8 @@ class AvailabilityTest {
     Availability a = new Availability();
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService two = Executors.newFixedThreadPool(2);
-    Future<Integer> shareLost = two.submit(() -> {
-      await(start);
-      int lost = 0;
-      for (int i = 0; i < ROUNDS; i++) {
-        double v = i % 2 == 0 ? 0.5 : 0.25;
-        a.setShare(v);
-        if (a.state().share() != v) {
-          lost++;
-        }
-      }
-      return lost;
-    });
-    Future<Integer> throttleLost = two.submit(() -> {
-      await(start);
-      int lost = 0;
-      for (int i = 0; i < ROUNDS; i++) {
-        double v = i % 2 == 0 ? 0.75 : 0.125;
-        a.setThrottle(v);
-        if (a.state().throttle() != v) {
-          lost++;
-        }
-      }
-      return lost;
-    });
+    Future<Integer> shareLost = two.submit(writer(start, a::setShare, () -> a.state().share(), 0.5, 0.25));
+    Future<Integer> throttleLost = two.submit(writer(start, a::setThrottle, () -> a.state().throttle(), 0.75, 0.125));
     start.countDown();
     two.shutdown();
     assertThat(shareLost.get()).as("share writes undone by a throttle write").isZero();
@@ -51,12 +32,20 @@ class AvailabilityTest {
     assertThat(a.state()).isEqualTo(new Availability.State(0.25, 0.125, true));
   }
 
-  private static void await(CountDownLatch l) {
-    try {
-      l.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  /** Writes {@code even} and {@code odd} in turn, counting the writes not read back at once. */
+  private static Callable<Integer> writer(CountDownLatch start, DoubleConsumer set, DoubleSupplier get, double even,
+      double odd) {
+    return () -> {
+      start.await();
+      int lost = 0;
+      for (int i = 0; i < ROUNDS; i++) {
+        double v = i % 2 == 0 ? even : odd;
+        set.accept(v);
+        if (get.getAsDouble() != v) {
+          lost++;
+        }
+      }
+      return lost;
+    };
   }
 }
