@@ -10,9 +10,11 @@
  *   <li>{@code sensor:<file.csv>[,window=W,hop=H,rate=R,columns=a,b,c]} and {@code
  *       audio:<file.wav>[,window=W,hop=H]} — recordings windowed into tensors ({@link
  *       io.splitstream.loadgen.recording});
- *   <li>{@code video:<file>[,fps=native|max|<n>]} — a video file decoded with FFmpeg;
- *   <li>{@code testvideo:[seconds=20,width=640,height=480,fps=30,replay=native|max|<n>]} — the
- *       project's generated face video, cached, replayed like {@code video}.
+ *   <li>{@code video:<file>[,fps=native|max|<n>][,loop=true|false]} — a video file decoded with
+ *       FFmpeg, once (a longer duration is refused) or in a loop;
+ *   <li>{@code testvideo:[seconds=20,width=640,height=480,fps=30,replay=native|max|<n>,loop=..]} — the
+ *       project's generated face video clip, cached, replayed like {@code video} and looped to fill
+ *       the run's duration.
  * </ul>
  *
  * <p>Every source times and stamps frames with the context's scheduler only, so tests drive them in

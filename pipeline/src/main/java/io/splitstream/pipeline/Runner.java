@@ -9,6 +9,7 @@ import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
@@ -186,8 +187,10 @@ public final class Runner {
    */
   public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), new PrintWriter(java.io.Writer.nullWriter()));
     try (Platform platform = platform(o, false)) {
+      FormatMatch.requireRunnable(model, platform);
       SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
           o.seed(), true);
       double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
@@ -245,9 +248,11 @@ public final class Runner {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
     Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), out);
     RunReport result;
     try (Platform platform = platform(o, o.computeOutputs())) {
+      FormatMatch.requireRunnable(model, platform);
       out.println("platform: " + platform.description());
       Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
       TensorSpec input = concreteInput(model);

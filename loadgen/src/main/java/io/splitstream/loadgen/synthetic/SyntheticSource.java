@@ -83,6 +83,12 @@ public final class SyntheticSource implements FrameSource {
   }
 
   @Override
+  public java.util.Optional<ChosenShape> chosenInputShape() {
+    return java.util.Optional.of(new ChosenShape(Arrays.stream(shape).boxed().toList(),
+        "synthetic frames' default: batch 1, every other dynamic dimension " + DEFAULT_DYNAMIC_DIM));
+  }
+
+  @Override
   public Flux<Frame> frames() {
     return Emission.of(context, context.paced(), Cursor::new);
   }

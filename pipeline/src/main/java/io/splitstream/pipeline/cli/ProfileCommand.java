@@ -5,6 +5,7 @@ import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.pipeline.plan.ProfileTable;
@@ -62,7 +63,9 @@ final class ProfileCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
-    try (Platform p = platform.open(List.of("cpu"))) {
+    // without --processors or --soc, the processor that runs the model's format (cpu or tflite)
+    try (Platform p = platform.open(FormatMatch.hostDefaults(m.format()))) {
+      FormatMatch.requireRunnable(m, p);
       out.println("profiling " + m.name() + " (" + m.format() + ") on " + p.description());
       ProfileTable t = Profiler.profile(m, p, new Profiler.Options(maxBlocks, 3, runs, 1));
       out.print(render(t, p));

@@ -22,7 +22,7 @@ final class StreamOptions {
   InputShapes inputShape;
 
   @Option(names = "--source", defaultValue = "testvideo",
-      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst|gamma|mmpp|ramp|trace,.., sensor:FILE.csv[,..], audio:FILE.wav[,..]; give it several times for several streams (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
+      description = "video:FILE[,fps=native|max|N][,loop=true] (a --duration longer than the file needs loop=true), testvideo[:seconds=..,fps=..,replay=native|max|N,loop=false] (a clip that loops to fill --duration), synthetic:constant|poisson|burst|gamma|mmpp|ramp|trace,.., sensor:FILE.csv[,..], audio:FILE.wav[,..]; give it several times for several streams (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
   List<String> sources;
 
   String source;

@@ -36,8 +36,15 @@ final class GraphBuilder {
   /** Static shape of each tensor, absent where a dimension is dynamic. */
   private final Map<String, long[]> shapes = new HashMap<>();
   private final Map<String, Integer> counters = new HashMap<>();
+  private final long opset;
 
   GraphBuilder(String name, long seed) {
+    this(name, seed, OPSET);
+  }
+
+  /** A builder whose model imports operator set {@code opset} of the default domain. */
+  GraphBuilder(String name, long seed, long opset) {
+    this.opset = opset;
     this.name = name;
     this.rnd = new SplittableRandom(seed);
     graph.setName(name.replace('-', '_'));
@@ -223,6 +230,51 @@ final class GraphBuilder {
     return y;
   }
 
+  /** An initializer with no elements (dims {@code [0]}), the form exporters give an unused optional input. */
+  String emptyInitializer(String tensor, int dataType) {
+    graph.addInitializer(TensorProto.newBuilder().setName(tensor).setDataType(dataType).addDims(0));
+    return tensor;
+  }
+
+  /** A Constant node holding a tensor with no elements, placed where it is called. */
+  String emptyConstant(String tensor, int dataType) {
+    graph.addNode(NodeProto.newBuilder().setName(tensor).setOpType("Constant").addOutput(tensor)
+        .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+            .setT(TensorProto.newBuilder().setName(tensor).setDataType(dataType).addDims(0))));
+    return tensor;
+  }
+
+  /** A 1-D float initializer. */
+  String floatVector(String tensor, float... values) {
+    graph.addInitializer(floats(tensor, new long[] {values.length}, values));
+    return tensor;
+  }
+
+  /** A 1-D int64 initializer. */
+  String longVector(String tensor, long... values) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(tensor).setDataType(TensorProto.DataType.INT64_VALUE)
+        .addDims(values.length);
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    graph.addInitializer(t);
+    return tensor;
+  }
+
+  /**
+   * Resize (nearest) with its inputs as given: {@code ""} for an omitted optional input, and no
+   * trailing entries past the last given one. {@code out} is the output's static shape.
+   */
+  String resize(List<String> inputs, long[] out) {
+    String y = node("Resize", next("resize"), inputs, List.of(AttributeProto.newBuilder().setName("mode")
+        .setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("nearest"))
+        .build()));
+    if (out != null) {
+      track(y, out);
+    }
+    return y;
+  }
+
   ModelProto build(String doc) {
     Set<String> io = new HashSet<>();
     graph.getInputList().forEach(v -> io.add(v.getName()));
@@ -234,7 +286,7 @@ final class GraphBuilder {
         .setProducerName("splitstream-generator")
         .setProducerVersion("1")
         .setDocString(doc)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
         .setGraph(graph)
         .build();
   }

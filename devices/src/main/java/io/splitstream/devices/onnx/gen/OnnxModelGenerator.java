@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -268,6 +269,52 @@ public final class OnnxModelGenerator {
     }
     g.output(x);
     return renameOutput(g.build("one Gemm with nearly all the FLOPs, then " + (nodes - 2) + " cheap nodes"), x, "y");
+  }
+
+  /** How a model from {@link #optionalInputs} leaves out the optional inputs it does not use. */
+  public enum Omitted {
+    /** Resize(x, "", scales): roi named by an empty string, sizes left off the end. */
+    RESIZE_EMPTY_NAMES,
+    /** Resize(x, roi, scales) with roi an initializer of no elements. */
+    RESIZE_EMPTY_ROI_INITIALIZER,
+    /** Resize(x, "", "", sizes): scales named by an empty string. */
+    RESIZE_SIZES_AFTER_EMPTY_NAMES,
+    /** Resize(x, roi, scales, sizes) with roi and scales Constant nodes of no elements (opset 11 exports). */
+    RESIZE_EMPTY_CONSTANTS_THEN_SIZES,
+    /** Resize(x, roi, scales) with roi a Constant node of no elements, at opset 11 (PaddleOCR exports). */
+    RESIZE_EMPTY_ROI_CONSTANT_OPSET_11,
+    /** Clip(x, "", max): the min bound named by an empty string. */
+    CLIP_EMPTY_MIN
+  }
+
+  /**
+   * A small conv net with one node whose optional inputs are omitted the way {@code how} says,
+   * in the middle, between convs, so every cut puts it in a different segment: conv, ReLU, the node
+   * (a 2x nearest upsampling or a Clip at 1), conv, ReLU, global pool and Gemm. Input {@code image}
+   * [1,3,8,8], output {@code logits} [1,4].
+   */
+  public static ModelProto optionalInputs(Omitted how, long seed) {
+    GraphBuilder g = new GraphBuilder("optional-" + how.name().toLowerCase(Locale.ROOT).replace('_', '-'), seed,
+        how.name().endsWith("OPSET_11") ? 11 : GraphBuilder.OPSET);
+    String x = g.input("image", new long[] {1, 3, 8, 8}, null);
+    x = g.unary("Relu", g.conv(x, 3, 4, 3, 1, 1, 2));
+    int f = io.splitstream.devices.onnx.proto.Onnx.TensorProto.DataType.FLOAT_VALUE;
+    long[] up = {1, 4, 16, 16};
+    x = switch (how) {
+      case RESIZE_EMPTY_NAMES -> g.resize(List.of(x, "", g.floatVector("scales", 1, 1, 2, 2)), up);
+      case RESIZE_EMPTY_ROI_INITIALIZER -> g.resize(List.of(x, g.emptyInitializer("roi", f),
+          g.floatVector("scales", 1, 1, 2, 2)), up);
+      case RESIZE_SIZES_AFTER_EMPTY_NAMES -> g.resize(List.of(x, "", "", g.longVector("sizes", 1, 4, 16, 16)), up);
+      case RESIZE_EMPTY_CONSTANTS_THEN_SIZES -> g.resize(List.of(x, g.emptyConstant("roi", f),
+          g.emptyConstant("scales", f), g.longVector("sizes", 1, 4, 16, 16)), up);
+      case RESIZE_EMPTY_ROI_CONSTANT_OPSET_11 -> g.resize(List.of(x, g.emptyConstant("roi", f),
+          g.floatVector("scales", 1, 1, 2, 2)), up);
+      case CLIP_EMPTY_MIN -> g.clip(x, "", g.scalar("one", 1f));
+    };
+    x = g.unary("Relu", g.conv(x, 4, 4, 3, 2, 1, 2));
+    String logits = g.dense(g.pooledVector(x), 4, 4, 1);
+    g.output(logits);
+    return renameOutput(g.build("conv net with optional inputs omitted: " + how), logits, "logits");
   }
 
   /** {@link #withOp} with {@code Erf}. */
