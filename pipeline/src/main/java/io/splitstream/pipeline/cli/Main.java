@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       BenchCommand.class,
       ModelsCommand.class,
+      CalibrateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
