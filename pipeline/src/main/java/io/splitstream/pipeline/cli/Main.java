@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       BenchCommand.class,
       ModelsCommand.class,
-      CalibrateCommand.class, ValidateCommand.class,
+      CalibrateCommand.class, ValidateCommand.class, PitfallCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
