@@ -63,11 +63,18 @@ final class PitfallCommand implements Callable<Integer> {
   @Option(names = "--no-simulate", negatable = false, description = "only the planner's table")
   boolean noSimulate;
 
+  @Option(names = "--thermal", defaultValue = "off", description = "emulated GPUs and NPUs heat in the simulation: on or "
+      + "off (default: ${DEFAULT-VALUE}, as the planner's bound is at full clock)")
+  String thermal;
+
   @Override
   public Integer call() throws java.io.IOException {
     PrintWriter w = spec.commandLine().getOut();
     List<String> names = models == null ? Stream.concat(HostBench.CATALOGUE.stream(), HostBench.GENERATED.stream())
         .toList() : models;
+    if (!thermal.equals("on") && !thermal.equals("off")) {
+      throw new SplitstreamException("--thermal " + thermal + ": use on or off");
+    }
     List<String> soc = socs == null ? SocProfiles.list() : socs;
     soc.forEach(SocProfiles::resolve); // unknown ids fail here, before any work
     Path dir = Files.createTempDirectory("splitstream-pitfall");
@@ -102,7 +109,8 @@ final class PitfallCommand implements Callable<Integer> {
           Runner.Options o = new Runner.Options(ref[1], InputShapes.none(), "synthetic:constant,rate=" + rate,
               Optional.of(s), List.of(), plan.label(), Optional.of("drop-oldest"), Optional.empty(),
               Optional.of(duration), -1, true, false, false, Optional.empty(), 1, Profiler.Options.defaults().maxBlocks(),
-              32, 1).withAdapt(Runner.Adapt.defaults().withMode(Controller.Mode.OFF));
+              32, 1).withAdapt(new Runner.Adapt(Controller.Mode.OFF, Optional.empty(), Optional.empty(), thermal.equals("on"), false,
+                  Controller.Settings.defaults()));
           RunReport r = Runner.run(o, quiet);
           if (r.error() != null && !r.error().isEmpty()) {
             throw new SplitstreamException("simulating " + ref[0] + " on " + s + " failed: " + r.error());
