@@ -63,6 +63,10 @@ final class PitfallCommand implements Callable<Integer> {
   @Option(names = "--no-simulate", negatable = false, description = "only the planner's table")
   boolean noSimulate;
 
+  @Option(names = "--capacity", defaultValue = "32", description = "frames each stage's queue holds in the simulation "
+      + "(default: ${DEFAULT-VALUE}, as run)")
+  int capacity;
+
   @Option(names = "--thermal", defaultValue = "off", description = "emulated GPUs and NPUs heat in the simulation: on or "
       + "off (default: ${DEFAULT-VALUE}, as the planner's bound is at full clock)")
   String thermal;
@@ -72,6 +76,9 @@ final class PitfallCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     List<String> names = models == null ? Stream.concat(HostBench.CATALOGUE.stream(), HostBench.GENERATED.stream())
         .toList() : models;
+    if (capacity < 1) {
+      throw new SplitstreamException("--capacity " + capacity + " must be at least 1");
+    }
     if (!thermal.equals("on") && !thermal.equals("off")) {
       throw new SplitstreamException("--thermal " + thermal + ": use on or off");
     }
@@ -109,7 +116,7 @@ final class PitfallCommand implements Callable<Integer> {
           Runner.Options o = new Runner.Options(ref[1], InputShapes.none(), "synthetic:constant,rate=" + rate,
               Optional.of(s), List.of(), plan.label(), Optional.of("drop-oldest"), Optional.empty(),
               Optional.of(duration), -1, true, false, false, Optional.empty(), 1, Profiler.Options.defaults().maxBlocks(),
-              32, 1).withAdapt(new Runner.Adapt(Controller.Mode.OFF, Optional.empty(), Optional.empty(), thermal.equals("on"), false,
+              capacity, 1).withAdapt(new Runner.Adapt(Controller.Mode.OFF, Optional.empty(), Optional.empty(), thermal.equals("on"), false,
                   Controller.Settings.defaults()));
           RunReport r = Runner.run(o, quiet);
           if (r.error() != null && !r.error().isEmpty()) {
