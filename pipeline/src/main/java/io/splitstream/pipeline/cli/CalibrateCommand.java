@@ -68,6 +68,15 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "31", description = "timed runs per segment, median kept (default: ${DEFAULT-VALUE})")
   int runs;
 
+  /** The notes of a fitted processor: where the cost of small ops went. */
+  static final String NOTES = "Fitted by splitstream calibrate to real model blocks (docs/profiles.md). What makes "
+      + "small ops expensive here is fitted, not assumed: dispatchOverheadMicros is the cost of one session call "
+      + "(input and output hand-over), perNodeOverheadMicros that of each kernel launch (0 when the node count "
+      + "explains nothing beyond the FLOPs), and the elementwise and other rates are those of the ops ONNX Runtime "
+      + "does not fuse into a conv (pad, concat, transpose, resize, pooling). A class whose fitted cost is 0 gets "
+      + "rate " + (int) HostFit.FREE_RATE + ". loadMillis is the median session creation of the whole models; "
+      + "no cache across sessions.";
+
   @Override
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
@@ -114,11 +123,7 @@ final class CalibrateCommand implements Callable<Integer> {
           .mapToDouble(HostBench.Observation::loadMs).toArray());
       String name = cpuName() + " (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + threads
           + " intra-op thread" + (threads == 1 ? "" : "s") + ")";
-      predictor = fit.processor(name, HostFit.round(loadMillis), "Fitted by splitstream calibrate to real model blocks "
-          + "(docs/profiles.md). The per-node cost carries what makes small ops expensive here: each node's kernel "
-          + "launch and its output allocation; ops ONNX Runtime fuses into the preceding conv (Relu, Clip, Add) "
-          + "fit a high elementwise rate. A class whose fitted cost is 0 gets rate " + (int) HostFit.FREE_RATE
-          + ". loadMillis is the median session creation of the whole models; no cache across sessions.");
+      predictor = fit.processor(name, HostFit.round(loadMillis), NOTES);
       SocProfile profile = new SocProfile(id, cpuName() + " (" + Runtime.getRuntime().availableProcessors() + " vCPUs)",
           "this build host", "This host's CPU through ONNX Runtime with " + threads + " intra-op thread"
           + (threads == 1 ? "" : "s") + ", fitted by splitstream calibrate (docs/profiles.md)",
