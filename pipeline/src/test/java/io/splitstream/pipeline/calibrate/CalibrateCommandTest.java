@@ -4,20 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.splitstream.devices.emulated.SocProfiles;
 import io.splitstream.pipeline.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CalibrateCommandTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-  }
-
+class CalibrateCommandTest extends CliCase {
   @Test
   void fitsAGeneratedModelAndWritesAProfileThatReadsBack(@TempDir Path dir) {
     Path file = dir.resolve("host.json");

@@ -4,21 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.splitstream.pipeline.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code validate} and {@code pitfall}, end to end through the CLI. */
-class StudyCommandsTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int run(String... args) {
-    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-  }
-
+class StudyCommandsTest extends CliCase {
   @Test
   void everyFittedFigureIsReproducedByTheGeneratedArchitecture() {
     assertThat(run("validate")).as(err.toString()).isZero();
