@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       ModelsCommand.class,
       SnapshotCommand.class,
+      CalibrateCommand.class, ValidateCommand.class, PitfallCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

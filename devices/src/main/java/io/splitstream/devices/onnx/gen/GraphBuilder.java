@@ -37,16 +37,27 @@ final class GraphBuilder {
   private final Map<String, long[]> shapes = new HashMap<>();
   private final Map<String, Integer> counters = new HashMap<>();
   private final long opset;
+  /** False for a shapes-only graph: initializers carry their dims but no data (cost, not compute). */
+  private final boolean withWeights;
 
   GraphBuilder(String name, long seed) {
-    this(name, seed, OPSET);
+    this(name, seed, OPSET, true);
+  }
+
+  GraphBuilder(String name, long seed, boolean withWeights) {
+    this(name, seed, OPSET, withWeights);
   }
 
   /** A builder whose model imports operator set {@code opset} of the default domain. */
   GraphBuilder(String name, long seed, long opset) {
+    this(name, seed, opset, true);
+  }
+
+  private GraphBuilder(String name, long seed, long opset, boolean withWeights) {
     this.opset = opset;
     this.name = name;
     this.rnd = new SplittableRandom(seed);
+    this.withWeights = withWeights;
     graph.setName(name.replace('-', '_'));
   }
 
@@ -93,17 +104,24 @@ final class GraphBuilder {
    * {@code gain / fan_in} (gain 2 suits a following ReLU), bias uniform in +-0.05.
    */
   String conv(String x, long cin, long cout, int k, int stride, long group, double gain) {
+    return conv(x, cin, cout, k, k, stride, k / 2, k / 2, group, gain);
+  }
+
+  /**
+   * Conv with a {@code kh} x {@code kw} kernel and padding {@code ph}, {@code pw} on each side (0
+   * for TensorFlow's VALID); weights and bias as {@link #conv(String, long, long, int, int, long, double)}.
+   */
+  String conv(String x, long cin, long cout, int kh, int kw, int stride, int ph, int pw, long group, double gain) {
     String n = next("conv");
-    long fanIn = cin / group * k * k;
-    String w = weight(n + ".w", new long[] {cout, cin / group, k, k}, Math.sqrt(3 * gain / fanIn));
+    long fanIn = cin / group * kh * kw;
+    String w = weight(n + ".w", new long[] {cout, cin / group, kh, kw}, Math.sqrt(3 * gain / fanIn));
     String b = weight(n + ".b", new long[] {cout}, 0.05);
-    int pad = k / 2;
     String y = node("Conv", n, List.of(x, w, b), List.of(
-        ints("kernel_shape", k, k), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad),
+        ints("kernel_shape", kh, kw), ints("strides", stride, stride), ints("pads", ph, pw, ph, pw),
         AttributeProto.newBuilder().setName("group").setType(AttributeProto.AttributeType.INT).setI(group).build()));
     long[] xs = shapes.get(x);
     if (xs != null) {
-      track(y, xs[0], cout, (xs[2] + 2L * pad - k) / stride + 1, (xs[3] + 2L * pad - k) / stride + 1);
+      track(y, xs[0], cout, (xs[2] + 2L * ph - kh) / stride + 1, (xs[3] + 2L * pw - kw) / stride + 1);
     }
     return y;
   }
@@ -176,8 +194,12 @@ final class GraphBuilder {
   }
 
   String maxPool(String x, int k, int stride) {
-    int pad = k / 2;
-    String y = node("MaxPool", next("maxpool"), List.of(x), List.of(
+    return pool("MaxPool", x, k, stride, k / 2);
+  }
+
+  /** {@code MaxPool} or {@code AveragePool} (padding not counted), {@code pad} on each side. */
+  String pool(String op, String x, int k, int stride, int pad) {
+    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), List.of(
         ints("kernel_shape", k, k), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad)));
     long[] xs = shapes.get(x);
     if (xs != null) {
@@ -299,6 +321,14 @@ final class GraphBuilder {
   }
 
   private String weight(String tensor, long[] dims, double bound) {
+    if (!withWeights) {
+      TensorProto.Builder t = TensorProto.newBuilder().setName(tensor).setDataType(TensorProto.DataType.FLOAT_VALUE);
+      for (long d : dims) {
+        t.addDims(d);
+      }
+      graph.addInitializer(t);
+      return tensor;
+    }
     int n = 1;
     for (long d : dims) {
       n = Math.multiplyExact(n, Math.toIntExact(d));

@@ -74,11 +74,16 @@ public final class OnnxModelGenerator {
    * {@code logits} [1,classes].
    */
   public static ModelProto mobileNetV2(Config c) {
+    return mobileNetV2(c, true);
+  }
+
+  /** {@link #mobileNetV2(Config)}, without weight data when {@code withWeights} is false (see {@link Architectures}). */
+  static ModelProto mobileNetV2(Config c, boolean withWeights) {
     if (c.blocks() > MOBILENET_CHANNELS.length) {
       throw new SplitstreamException("generator config " + c.name() + " asks for " + c.blocks()
           + " MobileNetV2 blocks: at most " + MOBILENET_CHANNELS.length);
     }
-    GraphBuilder g = new GraphBuilder(c.name(), c.seed());
+    GraphBuilder g = new GraphBuilder(c.name(), c.seed(), withWeights);
     String x = g.input("image", new long[] {1, 3, c.resolution(), c.resolution()}, null);
     String lo = g.constantScalar("relu6.min", 0f);
     String hi = g.constantScalar("relu6.max", 6f);
@@ -347,7 +352,7 @@ public final class OnnxModelGenerator {
   }
 
   /** Gives the graph output a stable public name by renaming the tensor everywhere. */
-  private static ModelProto renameOutput(ModelProto m, String from, String to) {
+  static ModelProto renameOutput(ModelProto m, String from, String to) {
     var g = m.getGraph().toBuilder();
     for (int i = 0; i < g.getNodeCount(); i++) {
       var n = g.getNode(i);
