@@ -1,5 +1,6 @@
 package io.splitstream.pipeline;
 
+import io.splitstream.devices.io.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.splitstream.devices.SplitstreamException;
@@ -303,13 +304,9 @@ public record RunReport(
 
   public void write(Path file) {
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, toJson() + "\n");
+      OutputFiles.writeString(file, toJson() + "\n");
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write report " + file + ": " + e.getMessage()
+      throw new SplitstreamException("cannot write report " + file + ": " + OutputFiles.reason(e)
           + "; choose a writable path for --report", e);
     }
   }

@@ -1,5 +1,6 @@
 package io.splitstream.pipeline;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.splitstream.devices.SplitstreamException;
@@ -170,10 +171,13 @@ public final class Runner {
   public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    // the source is opened (and so checked) before the platform, whose real processors take time to open
+    SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
+        o.seed(), true);
+    FrameSource source = Sources.open(o.source(), ctx);
+    policy(o, source);
+    double rate = source.nominalRate().orElse(-1.0);
     try (Platform platform = platform(o, false)) {
-      SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
-          o.seed(), true);
-      double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
       return choosePlan(o, profile(model, platform, o), forRate ? rate : -1);
     }
   }
@@ -197,7 +201,11 @@ public final class Runner {
         : SplitSpec.parse(o.split(), table);
   }
 
-  /** Checks what can be checked before any work starts; one line naming the option and the remedy. */
+  /**
+   * Checks what can be checked before any work starts (what needs the model, the source, is checked
+   * as soon as those are open, before the platform and profiling); one line naming the option and
+   * the remedy.
+   */
   private static void check(Options o) {
     if (o.capacity() < 1) {
       throw new SplitstreamException("--capacity " + o.capacity() + " is not positive: give at least 1 frame");
@@ -205,6 +213,17 @@ public final class Runner {
     if (o.maxBlocks() < 1) {
       throw new SplitstreamException("--max-blocks " + o.maxBlocks() + " is not positive: give at least 1");
     }
+    if (o.metricsPort() < -1 || o.metricsPort() > 65535) {
+      throw new SplitstreamException("--metrics-port " + o.metricsPort() + " is not a port: give 1 to 65535, 0 for a"
+          + " free one, or -1 for none");
+    }
+    if (o.soc().isEmpty()) {
+      io.splitstream.devices.platform.HostThreads.check(o.threads(), "--threads " + o.threads());
+    }
+    // the policy's name (and deadline's need of a budget) does not depend on the source
+    o.policy().ifPresent(name -> policy(o, null));
+    o.report().ifPresent(p -> OutputFiles.checkWritableFile(p, "--report"));
+    o.adapt().decisions().ifPresent(p -> OutputFiles.checkWritableFile(p, "--decisions"));
   }
 
   public static RunReport run(Options o, PrintWriter out) {
@@ -214,14 +233,15 @@ public final class Runner {
     }
     Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
     Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
+    // the source is opened (and so checked) before the platform, whose real processors take time to open
+    TensorSpec input = concreteInput(model);
+    SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
+    FrameSource source = Sources.open(o.source(), ctx);
+    ShedPolicy policy = policy(o, source);
     RunReport result;
     try (Platform platform = platform(o, o.computeOutputs())) {
       out.println("platform: " + platform.description());
-      Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
-      TensorSpec input = concreteInput(model);
-      SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
-      FrameSource source = Sources.open(o.source(), ctx);
-      ShedPolicy policy = policy(o, source);
       Set<String> ids = new LinkedHashSet<>();
       platform.processors().forEach(p -> ids.add(p.id()));
       // checked before any work starts
@@ -364,17 +384,13 @@ public final class Runner {
   private static void writeDecisions(Path p, List<Decision> decisions) {
     ObjectMapper json = new ObjectMapper();
     try {
-      Path parent = p.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
       StringBuilder b = new StringBuilder();
       for (Decision d : decisions) {
         b.append(json.writeValueAsString(d)).append('\n');
       }
-      Files.writeString(p, b.toString());
+      OutputFiles.writeString(p, b.toString());
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write decisions to " + p + ": " + e.getMessage()
+      throw new SplitstreamException("cannot write decisions to " + p + ": " + OutputFiles.reason(e)
           + "; choose a writable path for --decisions", e);
     }
   }
@@ -480,8 +496,9 @@ public final class Runner {
     return starts;
   }
 
+  /** The run's shed policy; {@code source} may be null when {@code o} names one. */
   private static ShedPolicy policy(Options o, FrameSource source) {
-    String name = o.policy().orElse(source.live() ? "drop-oldest" : "block");
+    String name = o.policy().orElseGet(() -> source.live() ? "drop-oldest" : "block");
     try {
       return ShedPolicy.parse(name, o.budget());
     } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.splitstream.loadgen.video;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,19 +59,7 @@ public final class TestVideo {
       if (Files.isRegularFile(file) && Files.size(file) > 0) {
         return file;
       }
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".part");
-      try {
-        write(tmp, width, height, fps, frameCount(fps, length));
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      OutputFiles.replace(file, ".part", tmp -> write(tmp, width, height, fps, frameCount(fps, length)));
       return file;
     } catch (IOException e) {
       throw new SplitstreamException("test video '" + file + "' can't be written: " + FFmpeg.firstLine(e)

@@ -75,13 +75,13 @@ final class BenchCommand implements Runnable {
     @Option(names = "--processor", defaultValue = "cpu", description = "real processor spec (default: ${DEFAULT-VALUE}; tflite for TFLite models)")
     String processor;
 
-    @Option(names = "--frames", defaultValue = "1000", description = "frames per round (default: ${DEFAULT-VALUE})")
+    @Option(names = "--frames", defaultValue = "1000", converter = Converters.PositiveInt.class, description = "frames per round (default: ${DEFAULT-VALUE})")
     int frames;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "rounds of each, alternating (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "5", converter = Converters.PositiveInt.class, description = "rounds of each, alternating (default: ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "2", converter = Converters.Threads.class, description = "intra-op threads (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Override
@@ -193,7 +193,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--split", defaultValue = "auto", description = "(default: ${DEFAULT-VALUE})")
     String split;
 
-    @Option(names = "--duration", defaultValue = "10s", converter = Converters.DurationConverter.class,
+    @Option(names = "--duration", defaultValue = "10s", converter = Converters.RunDurationConverter.class,
         description = "(default: ${DEFAULT-VALUE})")
     Duration duration;
 

@@ -81,16 +81,16 @@ final class ModelsCommand implements Runnable {
         description = "mobilenetv2 or resnet (default: ${DEFAULT-VALUE})")
     String family;
 
-    @picocli.CommandLine.Option(names = "--blocks", defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--blocks", converter = Converters.PositiveInt.class, defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
     int blocks;
 
-    @picocli.CommandLine.Option(names = "--width", defaultValue = "1.0", description = "channel multiplier (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--width", converter = Converters.PositiveDouble.class, defaultValue = "1.0", description = "channel multiplier (default: ${DEFAULT-VALUE})")
     double width;
 
-    @picocli.CommandLine.Option(names = "--resolution", defaultValue = "96", description = "input height and width (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--resolution", converter = Converters.PositiveInt.class, defaultValue = "96", description = "input height and width (default: ${DEFAULT-VALUE})")
     int resolution;
 
-    @picocli.CommandLine.Option(names = "--classes", defaultValue = "100", description = "classifier outputs (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--classes", converter = Converters.PositiveInt.class, defaultValue = "100", description = "classifier outputs (default: ${DEFAULT-VALUE})")
     int classes;
 
     @picocli.CommandLine.Option(names = "--seed", defaultValue = "1", description = "weight seed (default: ${DEFAULT-VALUE})")

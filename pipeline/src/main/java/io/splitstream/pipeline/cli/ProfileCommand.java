@@ -1,5 +1,6 @@
 package io.splitstream.pipeline.cli;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.catalog.ModelStore;
 import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
@@ -47,10 +48,10 @@ final class ProfileCommand implements Callable<Integer> {
 
   @Mixin PlatformOptions platform = new PlatformOptions();
 
-  @Option(names = "--max-blocks", defaultValue = "24", description = "at most this many blocks (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-blocks", defaultValue = "24", converter = Converters.PositiveInt.class, description = "at most this many blocks (default: ${DEFAULT-VALUE})")
   int maxBlocks;
 
-  @Option(names = "--runs", defaultValue = "15", description = "timed runs per block on real processors (default: ${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "15", converter = Converters.PositiveInt.class, description = "timed runs per block on real processors (default: ${DEFAULT-VALUE})")
   int runs;
 
   @Option(names = "--json", description = "write the table here, for ./splitstream plan and run --split")
@@ -59,6 +60,9 @@ final class ProfileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (json != null) {
+      OutputFiles.checkWritableFile(json, "--json");
+    }
     Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
     try (Platform p = platform.open(List.of("cpu"))) {
       out.println("profiling " + m.name() + " (" + m.format() + ") on " + p.description());

@@ -36,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--decisions", description = "write the controller's decisions to this file, one JSON object per line")
   Path decisions;
 
-  @Option(names = "--metrics-port", defaultValue = "9464", description = "port on 127.0.0.1 for /metrics; 0 picks a free one, -1 serves none (default: ${DEFAULT-VALUE})")
+  @Option(names = "--metrics-port", defaultValue = "9464", converter = Converters.MetricsPort.class, description = "port on 127.0.0.1 for /metrics; 0 picks a free one, -1 serves none (default: ${DEFAULT-VALUE})")
   int metricsPort;
 
   @Option(names = "--simulate", description = "virtual time: emulated processors only; an hour of stream takes seconds")

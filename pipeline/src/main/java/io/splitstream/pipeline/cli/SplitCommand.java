@@ -1,5 +1,6 @@
 package io.splitstream.pipeline.cli;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.catalog.ModelStore;
 import io.splitstream.devices.catalog.Models;
@@ -58,6 +59,13 @@ final class SplitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter o = spec.commandLine().getOut();
+    if (cuts.isBlank()) {
+      throw new SplitstreamException("--cuts is empty: give at least one node boundary, e.g. --cuts 12,40"
+          + " (see ./splitstream profile --model " + model + ")");
+    }
+    if (out != null) {
+      OutputFiles.checkWritableDir(out, "--out");
+    }
     Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + m.path() + " is " + m.format()
@@ -88,14 +96,13 @@ final class SplitCommand implements Callable<Integer> {
   private void write(List<Segment> segments, String name) {
     PrintWriter o = spec.commandLine().getOut();
     try {
-      Files.createDirectories(out);
       for (Segment s : segments) {
         Path f = out.resolve(name + ".seg" + s.index() + ".onnx");
-        Files.write(f, s.bytes());
+        OutputFiles.write(f, s.bytes());
         o.println("  wrote " + f);
       }
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write segments to " + out + ": " + e.getMessage() + "; choose a writable --out");
+      throw new SplitstreamException("cannot write segments to " + out + ": " + OutputFiles.reason(e) + "; choose a writable --out");
     }
   }
 }

@@ -37,7 +37,7 @@ final class StreamOptions {
       description = "end-to-end latency budget, e.g. 50ms: the planner keeps to it, the deadline policy sheds frames older than it, and the summary counts frames within it")
   Duration budget;
 
-  @Option(names = "--duration", defaultValue = "20s", converter = Converters.DurationConverter.class,
+  @Option(names = "--duration", defaultValue = "20s", converter = Converters.RunDurationConverter.class,
       description = "how long to stream, e.g. 20s, 10m, 1h (default: the scenario's duration when it has one, else ${DEFAULT-VALUE})")
   Duration duration;
 
@@ -48,10 +48,10 @@ final class StreamOptions {
   @Option(names = "--thermal", defaultValue = "on", description = "on or off: emulated processors heat under sustained load, per their profile's thermal model (default: ${DEFAULT-VALUE})")
   String thermal;
 
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks for the planner (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-blocks", defaultValue = "24", converter = Converters.PositiveInt.class, description = "profile at most this many blocks for the planner (default: ${DEFAULT-VALUE})")
   int maxBlocks;
 
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
+  @Option(names = "--capacity", defaultValue = "32", converter = Converters.PositiveInt.class, description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
   int capacity;
 
   @Option(names = "--seed", defaultValue = "1", description = "seed for every random choice (default: ${DEFAULT-VALUE})")
