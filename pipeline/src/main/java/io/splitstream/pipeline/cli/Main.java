@@ -65,12 +65,24 @@ public final class Main implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The version from the jar manifest, or "dev" when run from classes. */
+  /** The Maven project version, which the build writes into {@code version.properties}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"splitstream " + (v == null ? "dev" : v)};
+      return new String[] {"splitstream " + version()};
+    }
+
+    static String version() {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in == null) {
+          throw new IllegalStateException("version.properties is missing from the build: rebuild with Maven");
+        }
+        p.load(in);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return p.getProperty("version");
     }
   }
 }
