@@ -258,12 +258,15 @@ public record RunReport(
     b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
         latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));
     b.append(String.format(Locale.ROOT, "  %-5s %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
-        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
+        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "run util"));
     for (StageReport s : stages) {
-      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
-          s.epoch(), s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
+      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %8.0f%%%n",
+          s.epoch(), s.index(), s.segment(), io.splitstream.pipeline.plan.Plan.replicasLabel(s.processors())
+              + (s.emulated() ? "*" : ""), s.frames(),
           s.meanQueueMs(), s.meanServiceMs(), s.meanHostMs(), 100 * s.utilisation()));
     }
+    b.append("  run util: the stage's service time over its epoch's whole time, per replica (not"
+        + " splitstream_processor_busy_ratio, a processor's busy share of the last 10 s across all its stages)\n");
     if (emulated) {
       b.append("  * emulated processor: service times follow the SoC profile, not a hardware measurement\n");
     }

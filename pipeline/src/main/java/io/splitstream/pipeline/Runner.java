@@ -327,7 +327,7 @@ public final class Runner {
                 controller.told(ev.toString());
               });
         }
-        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player)
+        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player, reported)
             : realTime(pipeline, o.progress(), out, reported, controller)).withMetricsUrl(url);
         controller.stop();
         report = report.withAdaptation(new RunReport.Adaptation(o.adapt().mode().label(), pipeline.plan().label(),
@@ -412,15 +412,7 @@ public final class Runner {
    */
   private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported,
       Controller controller) {
-    Thread hook = new Thread(() -> {
-      pipeline.drain();
-      try {
-        reported.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "splitstream-drain");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = drainOnShutdown(pipeline::drain, reported);
     long[] last = {0, System.nanoTime()};
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
@@ -436,21 +428,52 @@ public final class Runner {
       return r;
     } finally {
       ticker.dispose();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it drains, which is what we want
-      }
+      removeHook(hook);
     }
   }
 
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player) {
+  /**
+   * A shutdown hook (Ctrl-C, SIGTERM) that calls {@code drain} and then waits, up to 30 s, until
+   * {@code reported} says the summary (and any report file) is out, so the JVM does not exit first.
+   */
+  private static Thread drainOnShutdown(Runnable drain, CountDownLatch reported) {
+    Thread hook = new Thread(() -> {
+      drain.run();
+      try {
+        reported.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "splitstream-drain");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running: it drains, which is what we want
+    }
+  }
+
+  /**
+   * Runs in virtual time. Ctrl-C drains as in real time: the drain is scheduled on the simulated
+   * clock (so it runs on the simulation's own thread, between events), frames in flight finish in
+   * virtual time, and the summary of what ran is printed.
+   */
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, CountDownLatch reported) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
     // scenario events after the end of the stream must not keep the simulation going
     pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
-    sim.run();
+    Thread hook = drainOnShutdown(() -> sim.schedule(pipeline::drain), reported);
+    try {
+      sim.run();
+    } finally {
+      removeHook(hook);
+    }
     if (error.get() != null) {
       throw error.get() instanceof RuntimeException re ? re : new IllegalStateException(error.get());
     }
@@ -481,7 +504,7 @@ public final class Runner {
   }
 
   /** The node indices where a hand-given split starts its stages; malformed parts are left to SplitSpec. */
-  static List<Integer> stageStarts(String split) {
+  public static List<Integer> stageStarts(String split) {
     List<Integer> starts = new java.util.ArrayList<>();
     for (String part : split.split(",")) {
       int colon = part.indexOf(':');

@@ -62,7 +62,8 @@ final class BenchCommand implements Runnable {
   /** One-stage CPU pipeline against a plain loop over the same loaded segment and frames. */
   @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
-        "A one-stage pipeline on the real ONNX Runtime/TFLite CPU processor against a plain loop calling",
+        "Pipeline overhead: a one-stage pipeline against a plain loop on the same real CPU segment.",
+        "Runs a one-stage pipeline on the real ONNX Runtime/TFLite CPU processor and a plain loop calling",
         "the same loaded segment on the same frames, alternating rounds in one run; prints throughput of",
         "each and their ratio (pipeline / loop)."
       })
@@ -175,6 +176,7 @@ final class BenchCommand implements Runnable {
   /** The same emulated run in real time and in virtual time, side by side. */
   @Command(name = "sim-vs-real", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
+        "The same emulated run in real time and in simulation, side by side.",
         "Runs the same pipeline on an emulated SoC twice, in real time and in simulation (virtual time),",
         "and prints ledger, throughput and latency of both with their ratios."
       })
@@ -220,8 +222,8 @@ final class BenchCommand implements Runnable {
       }
       RunReport real = reports.get("real time");
       RunReport sim = reports.get("simulated");
-      out.printf(Locale.ROOT, "%s on %s (emulated), plan %s, source %s, %s, outputs %s%n", model, soc, sim.plan(), source,
-          duration, computeOutputs ? "computed on the host" : "not computed (timing only)");
+      out.printf(Locale.ROOT, "%s on %s (emulated), plan %s, source %s, %.3f s, outputs %s%n", model, soc, sim.plan(), source,
+          duration.toNanos() / 1e9, computeOutputs ? "computed on the host" : "not computed (timing only)");
       out.printf(Locale.ROOT, "%-22s %12s %12s %8s%n", "", "real time", "simulated", "ratio");
       row(out, "offered", real.ledger().offered(), sim.ledger().offered());
       row(out, "completed", real.ledger().completed(), sim.ledger().completed());
@@ -236,7 +238,12 @@ final class BenchCommand implements Runnable {
     }
 
     private static void row(PrintWriter out, String what, double real, double sim) {
-      out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8.3f%n", what, real, sim, real == 0 ? Double.NaN : sim / real);
+      out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8s%n", what, real, sim, ratio(sim, real));
+    }
+
+    /** {@code sim / real} to three decimals; "n/a" where the real-time figure is 0 (no ratio exists). */
+    static String ratio(double sim, double real) {
+      return real == 0 ? "n/a" : String.format(Locale.ROOT, "%.3f", sim / real);
     }
   }
 
@@ -247,6 +254,7 @@ final class BenchCommand implements Runnable {
    */
   @Command(name = "adapt", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
+        "How fast the controller follows a change, in simulation (emulated figures).",
         "Time from a scenario's first change until throughput is within 90% of the new optimum's bound,",
         "detection and load cost included, in simulation on an emulated SoC (virtual time, emulated figures)."
       })

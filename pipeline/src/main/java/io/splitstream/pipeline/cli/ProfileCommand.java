@@ -8,7 +8,9 @@ import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
+import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.plan.ProfileTable;
+import io.splitstream.pipeline.plan.SplitSpec;
 import io.splitstream.pipeline.profile.Profiler;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -57,6 +59,10 @@ final class ProfileCommand implements Callable<Integer> {
   @Option(names = "--json", description = "write the table here, for ./splitstream plan and run --split")
   Path json;
 
+  @Option(names = "--split", description = "also cut at the stage starts of this split, e.g. 0:cpu,63:npu, as run --split"
+      + " does, so that plan --profile can evaluate it")
+  String split;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -66,7 +72,8 @@ final class ProfileCommand implements Callable<Integer> {
     Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
     try (Platform p = platform.open(List.of("cpu"))) {
       out.println("profiling " + m.name() + " (" + m.format() + ") on " + p.description());
-      ProfileTable t = Profiler.profile(m, p, new Profiler.Options(maxBlocks, 3, runs, 1));
+      ProfileTable t = Profiler.profile(m, p, new Profiler.Options(maxBlocks, 3, runs, 1),
+          split == null || SplitSpec.isAuto(split) ? List.of() : Runner.stageStarts(split));
       out.print(render(t, p));
       if (json != null) {
         t.write(json);

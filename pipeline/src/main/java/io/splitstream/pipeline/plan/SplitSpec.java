@@ -45,6 +45,30 @@ public final class SplitSpec {
    *
    * @throws SplitstreamException naming the bad part of {@code spec} and the remedy
    */
+  /**
+   * A split like {@code spec} that starts at 0: a first stage on a processor {@code spec} does not
+   * use in front of it when {@code start} is a cut point and one is free, else {@code spec} with its
+   * first start moved to 0 (each processor hosts one stage, so {@code 0:cpu,5:cpu} would not do).
+   */
+  private static String startingAtZero(String spec, int start, ProfileTable table, CostModel cost) {
+    Set<String> named = new HashSet<>();
+    for (String part : spec.split(",")) {
+      int colon = part.indexOf(':');
+      for (String id : part.substring(colon + 1).split("\\+")) {
+        named.add(id.trim());
+      }
+    }
+    if (table.cutPoints().contains(start)) {
+      for (int q = 0; q < cost.ids.length; q++) {
+        if (!named.contains(cost.ids[q]) && cost.online[q]) {
+          return "0:" + cost.ids[q] + "," + spec.trim();
+        }
+      }
+    }
+    String first = spec.trim();
+    return "0" + first.substring(first.indexOf(':'));
+  }
+
   public static Plan parse(String spec, ProfileTable table, PlannerOptions options) {
     Objects.requireNonNull(spec, "spec");
     CostModel cost = new CostModel(table, options);
@@ -80,7 +104,7 @@ public final class SplitSpec {
       }
       if (i == 0 && start != 0) {
         throw new SplitstreamException(bad + "the first stage starts at node " + start
-            + "; it must start at 0, e.g. 0:" + cost.ids[0] + "," + part);
+            + "; it must start at 0, e.g. " + startingAtZero(spec, start, table, cost));
       }
       if (i > 0 && start <= starts.get(i - 1)) {
         throw new SplitstreamException(bad + "stage '" + part + "' starts at " + start
