@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Files the product writes: written beside their target and moved into place, so a reader (or a
@@ -28,15 +29,17 @@ public final class OutputFiles {
   }
 
   /**
-   * Writes {@code target} atomically: {@code writer} fills a temporary file in the target's folder
-   * (created when missing) whose name ends in {@code tmpSuffix}, which then replaces the target in
-   * one move (a plain move where the file system cannot move atomically). The temporary file is
-   * deleted whatever happens.
+   * Writes {@code target} atomically: {@code writer} creates and fills a temporary file (a path
+   * that does not exist yet) in the target's folder (created when missing), named after the target
+   * and ending in {@code tmpSuffix}, which then replaces the target in one move (a plain move where
+   * the file system cannot move atomically). The temporary file is deleted whatever happens; the
+   * target gets the permissions any new file gets (the umask's).
    */
   public static void replace(Path target, String tmpSuffix, Writer writer) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), tmpSuffix);
+    // not Files.createTempFile: its owner-only permissions would stay on the target after the move
+    Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + tmpSuffix);
     try {
       writer.writeTo(tmp);
       try {
@@ -51,13 +54,15 @@ public final class OutputFiles {
 
   /** {@link #replace} with the given bytes. */
   public static void write(Path target, byte[] bytes) throws IOException {
-    replace(target, ".tmp", tmp -> Files.write(tmp, bytes));
+    replace(target, ".tmp", tmp -> Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
   }
 
   /** {@link #replace} with the given text in UTF-8. */
   public static void writeString(Path target, String text) throws IOException {
-    replace(target, ".tmp", tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+    write(target, text.getBytes(StandardCharsets.UTF_8));
   }
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   /**
    * Checks, by creating and deleting a probe file beside it, that {@code file} can be written

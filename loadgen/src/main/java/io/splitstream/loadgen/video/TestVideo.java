@@ -28,6 +28,10 @@ import org.bytedeco.javacv.Frame;
  * sees a half-written video and concurrent writers of the same file are harmless.
  */
 public final class TestVideo {
+  /** The largest test video frame: 8K UHD, the most H.264's levels (6.2) take. */
+  public static final int MAX_WIDTH = 7680;
+  public static final int MAX_HEIGHT = 4320;
+
   /** Bumped when the drawing changes, so cached videos of an older look are not reused. */
   static final int CONTENT_VERSION = 1;
 

@@ -30,7 +30,7 @@ class InterruptedSimulationTest {
     Path report = dir.resolve("report.json");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     // an hour at 1000 frames/s: minutes of simulation, so the signal lands while it runs
-    Process p = new ProcessBuilder(java.toString(), "-Dsplitstream.models=" + models, "-cp",
+    Process p = new ProcessBuilder(java.toString(), "-Xss16m", "-Dsplitstream.models=" + models, "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "run", "--simulate", "--duration", "1h",
         "--metrics-port", "-1", "--scenario", "none", "--source", "synthetic:constant,rate=1000", "--report",
         report.toString())
@@ -55,7 +55,9 @@ class InterruptedSimulationTest {
     reader.start();
     try {
       started.get(120, TimeUnit.SECONDS);
-      assertThat(p.isAlive()).as("still simulating when interrupted; output:%n%s", out).isTrue();
+      synchronized (out) {
+        assertThat(p.isAlive()).as("still simulating when interrupted; output:%n%s", out).isTrue();
+      }
       new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start().waitFor();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("ended after Ctrl-C").isTrue();
       reader.join(10_000);
@@ -66,6 +68,7 @@ class InterruptedSimulationTest {
     synchronized (out) {
       text = out.toString();
     }
+    assertThat(p.exitValue()).as(text).isEqualTo(130);
     assertThat(text).contains("Run summary: blazeface", "ledger", "[balanced]", "report: " + report.toAbsolutePath());
     assertThat(report).isRegularFile();
     String json = Files.readString(report);

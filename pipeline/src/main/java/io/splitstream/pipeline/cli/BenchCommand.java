@@ -53,6 +53,7 @@ import reactor.core.scheduler.Schedulers;
     subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Override
   public void run() {
@@ -69,6 +70,7 @@ final class BenchCommand implements Runnable {
       })
   static final class PipelineOverhead implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or file (default: ${DEFAULT-VALUE})")
     String model;
@@ -182,6 +184,7 @@ final class BenchCommand implements Runnable {
       })
   static final class SimVsReal implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Option(names = "--model", defaultValue = "blazeface", description = "(default: ${DEFAULT-VALUE})")
     String model;
@@ -260,6 +263,7 @@ final class BenchCommand implements Runnable {
       })
   static final class Adapt implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Option(names = "--model", defaultValue = "ppocr-det", description = "a model whose split matters (default: ${DEFAULT-VALUE})")
     String model;

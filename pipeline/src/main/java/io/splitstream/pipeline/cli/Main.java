@@ -29,6 +29,9 @@ public final class Main implements Runnable {
   public static final int EXIT_INTERNAL = 1;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
 
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -48,9 +51,29 @@ public final class Main implements Runnable {
         commandLine.getErr().println("error: " + root.getMessage());
         return EXIT_BAD_INPUT;
       }
-      commandLine.getErr().println("error: internal failure: " + ex);
+      LOG.error("internal failure", ex);
+      commandLine.getErr().println("error: internal failure (a bug): " + ex);
       ex.printStackTrace(commandLine.getErr());
       return EXIT_INTERNAL;
+    });
+    // each command's --log-level and --log-file apply before it runs
+    cl.setExecutionStrategy(parsed -> {
+      CommandLine.ParseResult last = parsed;
+      while (last.hasSubcommand()) {
+        last = last.subcommand();
+      }
+      Object mixin = last.commandSpec().mixins().containsKey("logging")
+          ? last.commandSpec().mixins().get("logging").userObject() : null;
+      if (mixin instanceof LoggingOptions l) {
+        try {
+          l.apply();
+        } catch (SplitstreamException e) {
+          last.commandSpec().commandLine().getErr().println("error: " + e.getMessage());
+          return EXIT_BAD_INPUT;
+        }
+      }
+      LOG.debug("splitstream {}", String.join(" ", args));
+      return new CommandLine.RunLast().execute(parsed);
     });
     cl.setParameterExceptionHandler((ex, a) -> {
       CommandLine c = ex.getCommandLine();

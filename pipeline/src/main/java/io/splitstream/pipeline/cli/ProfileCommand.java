@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
     })
 final class ProfileCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Option(names = "--model", required = true, description = "catalogue name or .onnx/.tflite file")
   String model;

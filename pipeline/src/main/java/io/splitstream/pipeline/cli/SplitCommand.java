@@ -40,6 +40,8 @@ final class SplitCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
+
   @Option(names = "--model", required = true, description = "catalogue name or .onnx file")
   String model;
 
