@@ -154,6 +154,8 @@ public final class Runner {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Runner.class);
+
   private Runner() {}
 
   /**
@@ -272,6 +274,9 @@ public final class Runner {
         sc.warnings().forEach(w -> out.println("scenario warning: " + w));
       });
       out.println("adapt: " + o.adapt().mode().label());
+      LOG.info("run {} on {}: plan {}, source {}, policy {}, {}, adapt {}", model.name(), platform.description(),
+          plan.label(), source.description(), policy.name(), o.simulate() ? "simulated" : "real time",
+          o.adapt().mode().label());
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       SegmentCache cache = new SegmentCache(model, platform, () -> clock.now(TimeUnit.NANOSECONDS));
@@ -327,11 +332,13 @@ public final class Runner {
                 controller.told(ev.toString());
               });
         }
-        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player, reported)
+        RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player, reported, out)
             : realTime(pipeline, o.progress(), out, reported, controller)).withMetricsUrl(url);
         controller.stop();
         report = report.withAdaptation(new RunReport.Adaptation(o.adapt().mode().label(), pipeline.plan().label(),
             pipeline.plan().epoch(), report.adaptation().loadMs(), controller.decisions(), applied));
+        LOG.info("run ended: {}; {} fps; {}", report.ledger(), String.format(Locale.ROOT, "%.1f", report.throughputFps()),
+            report.audit().summary());
         out.print(report.render());
         RunReport finalReport = report;
         o.report().ifPresent(p -> {
@@ -462,13 +469,16 @@ public final class Runner {
    * clock (so it runs on the simulation's own thread, between events), frames in flight finish in
    * virtual time, and the summary of what ran is printed.
    */
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, CountDownLatch reported) {
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, CountDownLatch reported,
+      PrintWriter out) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
     // scenario events after the end of the stream must not keep the simulation going
     pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
     Thread hook = drainOnShutdown(() -> sim.schedule(pipeline::drain), reported);
+    out.println("simulating; Ctrl-C ends the run early with the summary of what ran");
+    out.flush();
     try {
       sim.run();
     } finally {

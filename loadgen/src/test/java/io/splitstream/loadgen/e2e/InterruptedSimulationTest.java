@@ -43,7 +43,7 @@ class InterruptedSimulationTest {
           synchronized (out) {
             out.append(line).append('\n');
           }
-          if (line.startsWith("adapt: ")) {
+          if (line.startsWith("simulating; Ctrl-C ends the run early")) {
             started.complete(null);
           }
         }

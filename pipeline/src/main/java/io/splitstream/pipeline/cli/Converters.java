@@ -63,15 +63,32 @@ final class Converters {
     }
   }
 
-  /** A whole number of at least 1 (frames, blocks, runs, rounds). */
-  static final class PositiveInt implements ITypeConverter<Integer> {
+  /** A whole number in {@code [min, max]}; outside it, {@code "'VALUE' " + why}. */
+  private abstract static class IntIn implements ITypeConverter<Integer> {
+    private final int min;
+    private final int max;
+    private final String why;
+
+    IntIn(int min, int max, String why) {
+      this.min = min;
+      this.max = max;
+      this.why = why;
+    }
+
     @Override
     public Integer convert(String value) {
       int v = wholeNumber(value);
-      if (v < 1) {
-        throw new TypeConversionException("'" + value + "' is not positive: give a whole number of at least 1");
+      if (v < min || v > max) {
+        throw new TypeConversionException("'" + value + "' " + why);
       }
       return v;
+    }
+  }
+
+  /** A whole number of at least 1 (frames, blocks, runs, rounds). */
+  static final class PositiveInt extends IntIn {
+    PositiveInt() {
+      super(1, Integer.MAX_VALUE, "is not positive: give a whole number of at least 1");
     }
   }
 
@@ -89,15 +106,9 @@ final class Converters {
   }
 
   /** A TCP port for {@code /metrics}: 1..65535, 0 for a free one, -1 for none. */
-  static final class MetricsPort implements ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String value) {
-      int v = wholeNumber(value);
-      if (v < -1 || v > 65535) {
-        throw new TypeConversionException("'" + value + "' is not a port: give 1 to 65535, 0 for a free one,"
-            + " or -1 for none");
-      }
-      return v;
+  static final class MetricsPort extends IntIn {
+    MetricsPort() {
+      super(-1, 65535, "is not a port: give 1 to 65535, 0 for a free one, or -1 for none");
     }
   }
 

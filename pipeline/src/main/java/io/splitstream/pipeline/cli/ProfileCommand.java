@@ -1,11 +1,8 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.io.OutputFiles;
-import io.splitstream.devices.catalog.ModelStore;
-import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.OpClass;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.pipeline.Runner;
@@ -45,9 +42,7 @@ final class ProfileCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "catalogue name or .onnx/.tflite file")
   String model;
 
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
+  @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
 
   @Mixin PlatformOptions platform = new PlatformOptions();
 
@@ -70,7 +65,7 @@ final class ProfileCommand implements Callable<Integer> {
     if (json != null) {
       OutputFiles.checkWritableFile(json, "--json");
     }
-    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    Model m = inputShape.open(model);
     try (Platform p = platform.open(List.of("cpu"))) {
       out.println("profiling " + m.name() + " (" + m.format() + ") on " + p.description());
       ProfileTable t = Profiler.profile(m, p, new Profiler.Options(maxBlocks, 3, runs, 1),

@@ -2,12 +2,9 @@ package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.catalog.ModelStore;
-import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.model.TensorSpec;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.onnx.SampleInputs;
 import io.splitstream.devices.onnx.SplitCheck;
@@ -51,9 +48,7 @@ final class SplitCommand implements Callable<Integer> {
   @Option(names = "--out", description = "write the segments here as <model>.seg<i>.onnx")
   Path out;
 
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
+  @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
 
   @Option(names = "--seed", defaultValue = "1", description = "seed of the sample input (default: ${DEFAULT-VALUE})")
   long seed;
@@ -68,7 +63,7 @@ final class SplitCommand implements Callable<Integer> {
     if (out != null) {
       OutputFiles.checkWritableDir(out, "--out");
     }
-    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    Model m = inputShape.open(model);
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + m.path() + " is " + m.format()
           + ": TFLite models run whole, only ONNX models can be cut");

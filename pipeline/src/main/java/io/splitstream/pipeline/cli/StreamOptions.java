@@ -1,6 +1,5 @@
 package io.splitstream.pipeline.cli;
 
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.adapt.Controller;
 import java.nio.file.Path;
@@ -17,9 +16,7 @@ final class StreamOptions {
   @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: the scenario's model when it names one, else ${DEFAULT-VALUE})")
   String model;
 
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320 (';' between inputs)")
-  InputShapes inputShape;
+  @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
 
   @Option(names = "--source", defaultValue = "testvideo",
       description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst,rate=.. (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
@@ -103,7 +100,7 @@ final class StreamOptions {
     Optional<String> socId = platform.socOrDefault("sd855-pixel4");
     return new Runner.Options(
         model,
-        inputShape == null ? InputShapes.none() : inputShape,
+        inputShape.shapes(),
         source,
         socId,
         platform.processors == null ? List.of() : platform.processors,
