@@ -186,20 +186,20 @@ final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
-    @Option(names = "--model", defaultValue = "blazeface", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or file (default: ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "emulated SoC profile (default: ${DEFAULT-VALUE})")
     String soc;
 
-    @Option(names = "--source", defaultValue = "synthetic:constant,rate=30", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--source", defaultValue = "synthetic:constant,rate=30", description = "where frames come from, as run --source (default: ${DEFAULT-VALUE})")
     String source;
 
-    @Option(names = "--split", defaultValue = "auto", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand as run --split (default: ${DEFAULT-VALUE})")
     String split;
 
     @Option(names = "--duration", defaultValue = "10s", converter = Converters.RunDurationConverter.class,
-        description = "(default: ${DEFAULT-VALUE})")
+        description = "how long each run streams (default: ${DEFAULT-VALUE})")
     Duration duration;
 
     @Option(names = "--compute-outputs", description = {
