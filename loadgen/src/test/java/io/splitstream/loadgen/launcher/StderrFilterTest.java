@@ -19,7 +19,8 @@ class StderrFilterTest {
       root = root.getParent();
     }
     assertThat(Files.readString(root.resolve("splitstream")))
-        .contains("source \"$HERE/config/stderr-filter.bash\"", "2> >(splitstream_filter_stderr >&2)");
+        .contains("source \"$HERE/config/stderr-filter.bash\"", "2>&1 1>&3 3>&-", "| splitstream_filter_stderr >&2; } 3>&1",
+            "exit \"${PIPESTATUS[0]}\"");
     String script = "source '" + root.resolve("config/stderr-filter.bash") + "'; printf '%s\\n' 'error: keep me'"
         + " 'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.' 'INFO: other native line' | splitstream_filter_stderr;"
         + " printf 'no newline at the end' | splitstream_filter_stderr";
