@@ -41,11 +41,6 @@ public final class SplitSpec {
   }
 
   /**
-   * The plan {@code spec} describes, with times under {@code options}' availability, epoch 0.
-   *
-   * @throws SplitstreamException naming the bad part of {@code spec} and the remedy
-   */
-  /**
    * A split like {@code spec} that starts at 0: a first stage on a processor {@code spec} does not
    * use in front of it when {@code start} is a cut point and one is free, else {@code spec} with its
    * first start moved to 0 (each processor hosts one stage, so {@code 0:cpu,5:cpu} would not do).
@@ -69,6 +64,11 @@ public final class SplitSpec {
     return "0" + first.substring(first.indexOf(':'));
   }
 
+  /**
+   * The plan {@code spec} describes, with times under {@code options}' availability, epoch 0.
+   *
+   * @throws SplitstreamException naming the bad part of {@code spec} and the remedy
+   */
   public static Plan parse(String spec, ProfileTable table, PlannerOptions options) {
     Objects.requireNonNull(spec, "spec");
     CostModel cost = new CostModel(table, options);
