@@ -280,7 +280,7 @@ public record Plan(long epoch, String model, List<Stage> stages) {
     return stages.stream().skip(1).map(Stage::firstNode).collect(Collectors.toUnmodifiableList());
   }
 
-  /** The plan in the split-string syntax {@link SplitSpec#parse} reads: {@code 0:cpu,37:npu+gpu}. */
+  /** The plan in the split-string syntax {@link SplitSpec#parse} reads: {@code 0:cpu,37:gpu+npu}. */
   public String label() {
     return stages.stream().map(Stage::label).collect(Collectors.joining(","));
   }

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * Reads a split string, the plan a person writes on the command line: stages separated by
  * {@code ,}, each {@code START:PROCESSOR} where {@code START} is the node index where the stage
- * begins and replicas are joined with {@code +}, e.g. {@code 0:cpu,37:npu+gpu,80:gpu}. The first
+ * begins and replicas are joined with {@code +}, e.g. {@code 0:cpu,37:gpu+npu}. The first
  * stage starts at 0, starts increase strictly, each start is a cut point of the profile (0 or a
  * block boundary), each processor exists, is online, hosts one stage at most and has every op of
  * its stage. {@link Plan#label()} writes this syntax. The word {@value #AUTO} asks for the planner
