@@ -105,6 +105,7 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() {
+      io.splitstream.devices.io.OutputFiles.checkWritableFile(out, "--out");
       String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
       var config = new io.splitstream.devices.onnx.gen.OnnxModelGenerator.Config(name, blocks, width, resolution, classes, seed);
       var proto = switch (family) {
