@@ -1,5 +1,6 @@
 package io.splitstream.pipeline;
 
+import io.splitstream.devices.io.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.splitstream.devices.SplitstreamException;
@@ -281,12 +282,15 @@ public record RunReport(
       }
     }
     b.append(String.format(Locale.ROOT, "  %-5s %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
-        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
+        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "run util"));
     for (StageReport s : stages) {
-      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
-          s.epoch(), s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
+      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %8.0f%%%n",
+          s.epoch(), s.index(), s.segment(), io.splitstream.pipeline.plan.Plan.replicasLabel(s.processors())
+              + (s.emulated() ? "*" : ""), s.frames(),
           s.meanQueueMs(), s.meanServiceMs(), s.meanHostMs(), 100 * s.utilisation()));
     }
+    b.append("  run util: the stage's service time over its epoch's whole time, per replica (not"
+        + " splitstream_processor_busy_ratio, a processor's busy share of the last 10 s across all its stages)\n");
     if (emulated) {
       b.append("  * emulated processor: service times follow the SoC profile, not a hardware measurement\n");
     }
@@ -327,13 +331,9 @@ public record RunReport(
 
   public void write(Path file) {
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, toJson() + "\n");
+      OutputFiles.writeString(file, toJson() + "\n");
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write report " + file + ": " + e.getMessage()
+      throw new SplitstreamException("cannot write report " + file + ": " + OutputFiles.reason(e)
           + "; choose a writable path for --report", e);
     }
   }

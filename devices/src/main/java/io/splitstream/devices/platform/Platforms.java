@@ -134,6 +134,9 @@ public final class Platforms {
           throw new SplitstreamException("processor spec '" + spec + "': threads after ':' must be a whole number, e.g. "
               + name + ":2");
         }
+        HostThreads.check(t, "processor spec '" + spec + "'");
+      } else {
+        HostThreads.check(t, "--threads " + t);
       }
       String id = name;
       for (int n = 2; !ids.add(id); n++) {

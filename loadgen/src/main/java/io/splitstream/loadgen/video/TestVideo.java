@@ -32,6 +32,10 @@ import org.bytedeco.javacv.Frame;
  * encoding; a clip is short and loops to fill a long run (see {@link TestVideoSourceProvider}).
  */
 public final class TestVideo {
+  /** The largest test video frame: 8K UHD, the most H.264's levels (6.2) take. */
+  public static final int MAX_WIDTH = 7680;
+  public static final int MAX_HEIGHT = 4320;
+
   /** Bumped when the drawing changes, so cached videos of an older look are not reused. */
   static final int CONTENT_VERSION = 1;
 

@@ -45,6 +45,11 @@ public final class TestVideoSourceProvider implements FrameSourceProvider {
     double seconds = o.positive("seconds").orElse(20.0);
     int width = o.positiveInt("width").orElse(640);
     int height = o.positiveInt("height").orElse(480);
+    if (width > TestVideo.MAX_WIDTH || height > TestVideo.MAX_HEIGHT) {
+      throw new io.splitstream.devices.SplitstreamException("testvideo source '" + argument + "': " + width + "x" + height
+          + " is larger than the encoder takes here, at most " + TestVideo.MAX_WIDTH + "x" + TestVideo.MAX_HEIGHT
+          + " (8K); give a smaller width and height, e.g. testvideo:width=1920,height=1080");
+    }
     double fps = o.positive("fps").orElse(30.0);
     ReplayRate rate = o.string("replay")
         .map(r -> ReplayRate.parse(r, "testvideo source '" + argument + "'"))

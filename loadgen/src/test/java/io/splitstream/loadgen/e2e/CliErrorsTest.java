@@ -67,8 +67,8 @@ class CliErrorsTest {
 
   @Test
   void capacityBelowOne() {
-    assertBadInput(run("--capacity", "0"), "--capacity 0");
-    assertBadInput(E2e.cli("compare", "--scenario", "step", "--capacity", "-1", "--duration", "1s"), "--capacity -1");
+    assertBadInput(run("--capacity", "0"), "--capacity", "'0'");
+    assertBadInput(E2e.cli("compare", "--scenario", "step", "--capacity", "-1", "--duration", "1s"), "--capacity", "'-1'");
   }
 
   @Test

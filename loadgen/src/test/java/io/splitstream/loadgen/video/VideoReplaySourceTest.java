@@ -274,7 +274,8 @@ class VideoReplaySourceTest {
         Contexts.unpaced(spec(ElementType.FLOAT32, 1, 512), Schedulers.immediate()), PixelNormalization.UNIT))
         .isInstanceOf(SplitstreamException.class)
         .hasMessage("model input 'x' has shape [1, 512] which an image source can't fill: "
-            + "expects [N,H,W,C] or [N,C,H,W] with C of 1 or 3");
+            + "one image fills [1,H,W,C] or [1,C,H,W] with C of 1 or 3; for a model that does not take one image,"
+            + " use a synthetic source, which fills any input, e.g. --source synthetic:constant,rate=30");
   }
 
   @Test

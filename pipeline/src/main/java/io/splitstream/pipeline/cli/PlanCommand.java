@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
     })
 final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Option(names = "--profile", required = true, description = "a table written by ./splitstream profile --json")
   Path profile;
@@ -49,6 +50,17 @@ final class PlanCommand implements Callable<Integer> {
     ProfileTable t = ProfileTable.read(profile);
     PlannerOptions opts = noReplicas ? PlannerOptions.defaults().withoutReplicas() : PlannerOptions.defaults();
     Optional<Duration> b = Optional.ofNullable(budget);
+    if (!SplitSpec.isAuto(split)) {
+      for (int start : io.splitstream.pipeline.Runner.stageStarts(split)) {
+        if (!t.cutPoints().contains(start)) {
+          // run profiles for its own split; a stored profile has only the cuts it was made with
+          throw new io.splitstream.devices.SplitstreamException("--split " + split + " starts a stage at node " + start
+              + ", which the profile " + profile + " has no cut at (it cuts at " + t.cutPoints() + "); make a profile"
+              + " that cuts there: ./splitstream profile --model " + t.model() + " --split " + split + " --json FILE"
+              + " (on the --soc or --processors it was made on)");
+        }
+      }
+    }
     Plan plan = SplitSpec.isAuto(split) ? Planner.plan(t, b, opts) : SplitSpec.parse(split, t, opts);
     out.print(plan.describe());
     out.print(computeBreakdown(plan, t));

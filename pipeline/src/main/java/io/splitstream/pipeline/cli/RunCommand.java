@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @picocli.CommandLine.Mixin StreamOptions stream = new StreamOptions();
 
