@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Fit the host profile to real model blocks, or check how well a profile predicts them.",
       "Time real model blocks on this host's CPU (ONNX Runtime) and fit a host profile to them (--out),",
       "or print how well a profile predicts them (--check, the default: host-2core).",
       "Prints model, block, predicted, measured and error for every block and whole model.",

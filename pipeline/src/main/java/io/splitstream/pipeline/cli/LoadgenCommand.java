@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "MLPerf LoadGen's scenarios, with its validity rules, against a local or a remote pipeline.",
       "MLPerf LoadGen's scenarios against the local pipeline (real time, or --simulate in virtual time on an",
       "emulated SoC) or a remote one (--target HOST:PORT, a './splitstream serve'). The summary says VALID or",
       "INVALID and why, by LoadGen's rules: minimum duration (600 s) and query count, early stopping at 99%%",

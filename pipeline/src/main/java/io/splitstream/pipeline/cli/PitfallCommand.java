@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Pitfall 1: the auto plan against the best single processor, per model and shipped SoC.",
       "For each model x shipped SoC: the auto plan, its predicted throughput, the best single processor and the",
       "gain; and the plan simulated flat out (virtual time, emulated figures): simulated / predicted throughput."
     })

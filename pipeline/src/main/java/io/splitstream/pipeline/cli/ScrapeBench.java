@@ -51,6 +51,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "scrape", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
+      "What one scrape of /metrics costs, with the shipped buckets and with Micrometer's defaults.",
       "What one scrape of /metrics costs. Runs the same 3-stage plan (CPU, GPU, NPU",
       "of an emulated SoC, timing only, virtual time) twice: with the shipped",
       "histogram buckets, and with Micrometer's default percentile histograms (the",

@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
  * following the pipeline with the server's memory bounded by the credits.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Throughput over the network (serve + a client on 127.0.0.1) / in-process, same model, plan and frames,",
+    description = {
+      "Throughput over the network against in-process, and a slow plan pacing the client.",
+        "Throughput over the network (serve + a client on 127.0.0.1) / in-process, same model, plan and frames,",
         "each with the same window of frames in flight; then a slow plan: the client's send rate against the pipeline's,",
         "and the most frames the server held. Real time on an emulated SoC by default (emulated figures)."})
 final class ServeBench implements Callable<Integer> {

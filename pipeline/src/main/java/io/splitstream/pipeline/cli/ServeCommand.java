@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Serve a pipeline to clients over length-prefixed TCP, results in order per stream.",
       "Run a pipeline that accepts frames from clients over length-prefixed TCP (see docs/serve.md) and returns",
       "each result to its sender, in order per stream. Each connection gets a window of credits; a frame over it",
       "is shed and the reply says so. Bad frames are rejected with an error and counted; the server goes on.",
@@ -79,6 +80,10 @@ final class ServeCommand implements Callable<Integer> {
         out.println("serving " + pipeline.description());
         out.println("listening on " + server.address() + " (length-prefixed TCP; " + credits + " credits a connection; messages up to "
             + limit + " bytes); Ctrl-C stops");
+        if (!io.splitstream.pipeline.server.WebServer.LOOPBACK.equals(host)) {
+          out.println("warning: listening on " + host + ", not only on this machine: anyone who can reach it can send"
+              + " frames and read their results");
+        }
         out.flush();
         Runtime.getRuntime().addShutdownHook(hook);
         try {

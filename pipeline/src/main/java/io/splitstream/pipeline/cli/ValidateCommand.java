@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
     name = "validate",
     mixinStandardHelpOptions = true,
     description = {
+      "Phone profiles against every published figure of their device, fitted and held out.",
       "Print published vs emulated latency for every figure the fact sheet has for each shipped profile,",
       "on generated MobileNetV1, MobileNetV2, SqueezeNet, ResNet50 and Inception-V4 (published layer shapes,",
       "timing only), marking the figures each profile was fitted to; median and worst error on the held-out ones."

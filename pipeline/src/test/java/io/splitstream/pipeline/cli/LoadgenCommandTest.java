@@ -18,7 +18,7 @@ class LoadgenCommandTest {
       "loadgen --scenario server --simulate --target 127.0.0.1:7878|exclude each other",
       "loadgen --scenario single-stream --min-queries 0|is not positive",
       "loadgen --scenario server --target-qps -3|is not a positive number",
-      "loadgen --scenario server --target-latency 0ms|must be positive",
+      "loadgen --scenario server --target-latency 0ms|shorter than 1 µs",
       "serve --port 70000|is not in 0..65535",
       "serve --credits 0|is not positive"})
   void badInputIsOneLineAndExitTwo(String args, String says) {
