@@ -15,6 +15,7 @@ import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.pipeline.Assembly;
+import io.splitstream.pipeline.InputShapeChoice;
 import io.splitstream.pipeline.Pipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.Runner;
@@ -75,6 +76,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--processor", defaultValue = "cpu", description = "real processor spec (default: ${DEFAULT-VALUE}; tflite for TFLite models)")
     String processor;
 
+    @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
+        description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
+    InputShapes inputShape;
+
     @Option(names = "--frames", defaultValue = "1000", description = "frames per round (default: ${DEFAULT-VALUE})")
     int frames;
 
@@ -87,7 +92,8 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      Model m = Models.open(model, InputShapes.none(), ModelStore.defaultStore());
+      Model m = InputShapeChoice.requireShapes(
+          Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore()));
       try (Platform platform = Platforms.host(List.of(processor), threads)) {
         String id = platform.processors().get(0).id();
         ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(1, 0, 1, 1));

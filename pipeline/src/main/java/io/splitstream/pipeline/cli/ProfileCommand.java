@@ -8,6 +8,7 @@ import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
+import io.splitstream.pipeline.InputShapeChoice;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.profile.Profiler;
 import java.io.PrintWriter;
@@ -60,7 +61,8 @@ final class ProfileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    Model m = InputShapeChoice.requireShapes(
+        Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore()));
     // without --processors or --soc, the processor that runs the model's format (cpu or tflite)
     try (Platform p = platform.open(FormatMatch.hostDefaults(m.format()))) {
       FormatMatch.requireRunnable(m, p);

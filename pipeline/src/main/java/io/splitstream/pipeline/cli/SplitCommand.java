@@ -10,6 +10,7 @@ import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.onnx.SampleInputs;
 import io.splitstream.devices.onnx.SplitCheck;
+import io.splitstream.pipeline.InputShapeChoice;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -58,7 +59,8 @@ final class SplitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter o = spec.commandLine().getOut();
-    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    Model m = InputShapeChoice.requireShapes(
+        Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore()));
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + m.path() + " is " + m.format()
           + ": TFLite models run whole, only ONNX models can be cut");
