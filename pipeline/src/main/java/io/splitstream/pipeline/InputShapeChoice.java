@@ -23,8 +23,26 @@ import java.util.stream.Collectors;
  * silently at 1x1. A model with several inputs, or a source that does not choose, is an error
  * naming {@code --input-shape}. Stateless.
  */
-final class InputShapeChoice {
+public final class InputShapeChoice {
   private InputShapeChoice() {}
+
+  /**
+   * {@code model} itself when it has no dynamic input dimension left unset, for the commands with
+   * no source to take a size from ({@code profile}, {@code split}, {@code bench}).
+   *
+   * @throws SplitstreamException naming {@code --input-shape} with an example, before any work
+   */
+  public static Model requireShapes(Model model) {
+    if (!(model instanceof OnnxModel onnx) || !onnx.inputShapes().isEmpty()) {
+      return model;
+    }
+    List<TensorSpec> dynamic = onnx.inputs().stream().filter(t -> !t.isStatic()).toList();
+    if (dynamic.isEmpty()) {
+      return model;
+    }
+    throw new SplitstreamException(model.name() + " has dynamic input dimensions (" + listed(dynamic)
+        + ") and nothing here sets them: give them with --input-shape, e.g. --input-shape " + examples(dynamic));
+  }
 
   /**
    * {@code model} itself when it needs no choice, else the model at the shapes the source chooses.
@@ -53,11 +71,17 @@ final class InputShapeChoice {
         return onnx.withInputShapes(InputShapes.of(Map.of(in.name(), chosen.get().shape())));
       }
     }
-    String example = dynamic.stream().map(InputShapeChoice::example).collect(Collectors.joining(";"));
-    throw new SplitstreamException(model.name() + " has dynamic input dimensions ("
-        + dynamic.stream().map(t -> t.name() + " " + t.shape()).collect(Collectors.joining(", "))
+    throw new SplitstreamException(model.name() + " has dynamic input dimensions (" + listed(dynamic)
         + ") that source '" + sourceSpec + "' does not set: give them with --input-shape, e.g. --input-shape "
-        + example);
+        + examples(dynamic));
+  }
+
+  private static String listed(List<TensorSpec> dynamic) {
+    return dynamic.stream().map(t -> t.name() + " " + t.shape()).collect(Collectors.joining(", "));
+  }
+
+  private static String examples(List<TensorSpec> dynamic) {
+    return dynamic.stream().map(InputShapeChoice::example).collect(Collectors.joining(";"));
   }
 
   private static String example(TensorSpec t) {

@@ -6,6 +6,7 @@ import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.onnx.gen.OnnxModelGenerator;
 import io.splitstream.devices.onnx.gen.OnnxModelGenerator.Omitted;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -37,6 +38,27 @@ class OptionalInputsCutTest {
         List<Segment> segs = m.cut(cuts.get(i).boundary(), cuts.get(j).boundary());
         assertThat(SplitCheck.check(m, segs, reference).maxAbsDiff()).isLessThanOrEqualTo(1e-5);
       }
+    }
+  }
+
+  /**
+   * A Resize whose sizes the graph computes, cut between the two, in a model of dynamic size: the
+   * segment used to declare sizes with an open length, and ONNX Runtime refused to load it ("Number
+   * of elements of input 'sizes' (0) must be same as rank of input 'X' (4)"). Cut at one size, the
+   * segments still run at another.
+   */
+  @Test
+  void aComputedResizeSizeCrossingTheCutKeepsItsLength() {
+    OnnxModel m = OnnxModel.parse("upsample", OnnxModelGenerator.dynamicUpsample(7).toByteArray())
+        .withInputShapes(InputShapes.parse("x=1,3,8,8"));
+    var reference = SplitCheck.reference(m, SampleInputs.forModel(m, InputShapes.parse("x=2,3,6,10"), 4));
+    assertThat(reference.outputs().get("y").shape()).containsExactly(2, 4, 12, 20);
+    int resizeAt = m.graph().nodes().stream().filter(n -> n.opType().equals("Resize")).findFirst().orElseThrow().index();
+    assertThat(m.cutPoints()).extracting(CutPoint::boundary).contains(resizeAt);
+    for (CutPoint c : m.cutPoints()) {
+      List<Segment> segs = m.cut(c.boundary());
+      assertThat(SplitCheck.check(m, segs, reference).maxAbsDiff()).as("cut at %d", c.boundary())
+          .isLessThanOrEqualTo(1e-5);
     }
   }
 }

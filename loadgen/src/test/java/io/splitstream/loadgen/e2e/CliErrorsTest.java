@@ -216,6 +216,31 @@ class CliErrorsTest {
         + "dynamic dimension 224");
   }
 
+  /**
+   * profile and split of a model by path with dynamic dimensions and no source used to probe and cut
+   * it at 1x1 silently; nothing sets those dimensions, so --input-shape is named (exit 2).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"profile", "split"})
+  void dynamicDimensionsWithoutASourceNameInputShape(String command) {
+    Path f = dir.resolve("dynamic.onnx");
+    OnnxModelGenerator.write(OnnxModelGenerator.dynamicDims(3), f);
+    Cli c = command.equals("split")
+        ? E2e.cli("split", "--model", f.toString(), "--cuts", "1")
+        : E2e.cli("profile", "--model", f.toString(), "--soc", E2e.SOC);
+    assertBadInput(c, "has dynamic input dimensions (x [-1, 3, -1, -1])",
+        "give them with --input-shape, e.g. --input-shape x=1,3,224,224");
+  }
+
+  /** The catalogue's ppocr-det copied to another path is the same file: it gets the catalogue's 320x320 hint. */
+  @Test
+  void aCatalogueFileByPathTakesTheCataloguesShapeHint() throws IOException {
+    Path copy = Files.copy(new ModelStore(models, false).resolve("ppocr-det"), dir.resolve("det.onnx"));
+    Cli c = E2e.cli("split", "--model", copy.toString(), "--cuts", "50");
+    assertThat(c.exit()).as("err: %s", c.err()).isZero();
+    assertThat(c.out()).contains("in: x[-1, 3, -1, -1] (1228800 bytes)", "in: p2o.Add.43[1, 48, 80, 80]");
+  }
+
   /** Two dynamic inputs: no source sets both, so --input-shape is named. */
   @Test
   void dynamicDimensionsNoSourceSetsNameInputShape() throws IOException {

@@ -15,6 +15,7 @@ import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.pipeline.Assembly;
+import io.splitstream.pipeline.InputShapeChoice;
 import io.splitstream.pipeline.Pipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.Runner;
@@ -79,6 +80,8 @@ final class BenchCommand implements Runnable {
     @Option(names = "--processor", defaultValue = "cpu", description = "real processor spec (default: ${DEFAULT-VALUE}; tflite for TFLite models)")
     String processor;
 
+    @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
+
     @Option(names = "--frames", defaultValue = "1000", converter = Converters.PositiveInt.class, description = "frames per round (default: ${DEFAULT-VALUE})")
     int frames;
 
@@ -91,7 +94,8 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      Model m = Models.open(model, InputShapes.none(), ModelStore.defaultStore());
+      Model m = InputShapeChoice.requireShapes(
+          inputShape.open(model));
       try (Platform platform = Platforms.host(List.of(processor), threads)) {
         String id = platform.processors().get(0).id();
         ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(1, 0, 1, 1));

@@ -7,6 +7,7 @@ import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.pipeline.Runner;
+import io.splitstream.pipeline.InputShapeChoice;
 import io.splitstream.pipeline.plan.ProfileTable;
 import io.splitstream.pipeline.plan.SplitSpec;
 import io.splitstream.pipeline.profile.Profiler;
@@ -68,7 +69,7 @@ final class ProfileCommand implements Callable<Integer> {
     if (json != null) {
       OutputFiles.checkWritableFile(json, "--json");
     }
-    Model m = inputShape.open(model);
+    Model m = InputShapeChoice.requireShapes(inputShape.open(model));
     // without --processors or --soc, the processor that runs the model's format (cpu or tflite)
     try (Platform p = platform.open(FormatMatch.hostDefaults(m.format()))) {
       FormatMatch.requireRunnable(m, p);

@@ -8,6 +8,7 @@ import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.onnx.SampleInputs;
 import io.splitstream.devices.onnx.SplitCheck;
+import io.splitstream.pipeline.InputShapeChoice;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ final class SplitCommand implements Callable<Integer> {
     if (out != null) {
       OutputFiles.checkWritableDir(out, "--out");
     }
-    Model m = inputShape.open(model);
+    Model m = InputShapeChoice.requireShapes(inputShape.open(model));
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + m.path() + " is " + m.format()
           + ": TFLite models run whole, only ONNX models can be cut");

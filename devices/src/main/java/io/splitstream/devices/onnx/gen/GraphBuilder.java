@@ -297,6 +297,14 @@ final class GraphBuilder {
     return y;
   }
 
+  /**
+   * A node with no attributes whose output gets no value info (as many exporters leave tensors that
+   * only hold shapes), e.g. Shape or an int64 Mul.
+   */
+  String untracked(String op, List<String> inputs) {
+    return node(op, next(op.toLowerCase(java.util.Locale.ROOT)), inputs, List.of());
+  }
+
   ModelProto build(String doc) {
     Set<String> io = new HashSet<>();
     graph.getInputList().forEach(v -> io.add(v.getName()));

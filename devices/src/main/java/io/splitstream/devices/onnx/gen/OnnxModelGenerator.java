@@ -237,6 +237,22 @@ public final class OnnxModelGenerator {
   }
 
   /**
+   * {@link #dynamicDims}'s kind of input with a 2x nearest upsampling in the middle whose {@code
+   * sizes} the graph computes from the input's shape (Shape times [1,1,2,2], no value info), so a
+   * cut between them carries a tensor of fixed length 4 next to activations of dynamic size.
+   * Input {@code x} [batch,3,height,width], output {@code y} [batch,4,2*height,2*width].
+   */
+  public static ModelProto dynamicUpsample(long seed) {
+    GraphBuilder g = new GraphBuilder("dynamic-upsample", seed);
+    String x = g.input("x", new long[] {-1, 3, -1, -1}, new String[] {"batch", null, "height", "width"});
+    String r = g.unary("Relu", g.conv(x, 3, 4, 3, 1, 1, 1));
+    String sizes = g.untracked("Mul", List.of(g.untracked("Shape", List.of(r)), g.longVector("twice", 1, 1, 2, 2)));
+    String y = g.unary("Relu", g.conv(g.resize(List.of(r, "", "", sizes), null), 4, 4, 3, 1, 1, 1));
+    g.output(y, new long[] {-1, 4, -1, -1}, new String[] {"batch", null, "out_height", "out_width"});
+    return renameOutput(g.build("dynamic input, upsampled to a size computed from its shape"), y, "y");
+  }
+
+  /**
    * A small conv net with a GELU-like block in the middle built around the unary op {@code opType}
    * ({@code Erf} by default, or e.g. {@code Sin}): {@code x * 0.5 * (1 + op(x / sqrt 2))}. A test
    * processor that declares {@code opType} unsupported must refuse exactly the segments holding it.
@@ -289,7 +305,12 @@ public final class OnnxModelGenerator {
     /** Resize(x, roi, scales) with roi a Constant node of no elements, at opset 11 (PaddleOCR exports). */
     RESIZE_EMPTY_ROI_CONSTANT_OPSET_11,
     /** Clip(x, "", max): the min bound named by an empty string. */
-    CLIP_EMPTY_MIN
+    CLIP_EMPTY_MIN,
+    /**
+     * Resize(x, "", "", sizes) with sizes computed in the graph, Shape(x) times [1,1,2,2], and no
+     * value info for it (what an interpolate to a size relative to the input exports to).
+     */
+    RESIZE_SIZES_FROM_SHAPE
   }
 
   /**
@@ -315,6 +336,8 @@ public final class OnnxModelGenerator {
       case RESIZE_EMPTY_ROI_CONSTANT_OPSET_11 -> g.resize(List.of(x, g.emptyConstant("roi", f),
           g.floatVector("scales", 1, 1, 2, 2)), up);
       case CLIP_EMPTY_MIN -> g.clip(x, "", g.scalar("one", 1f));
+      case RESIZE_SIZES_FROM_SHAPE -> g.resize(List.of(x, "", "",
+          g.untracked("Mul", List.of(g.untracked("Shape", List.of(x)), g.longVector("twice", 1, 1, 2, 2)))), up);
     };
     x = g.unary("Relu", g.conv(x, 4, 4, 3, 2, 1, 2));
     String logits = g.dense(g.pooledVector(x), 4, 4, 1);
