@@ -1,8 +1,6 @@
 package io.splitstream.pipeline.cli;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.splitstream.devices.catalog.ModelStore;
-import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
