@@ -68,6 +68,18 @@ public final class Emission {
   private record Due(long offsetNanos, TensorMap tensors) {}
 
   /**
+   * A source's frames for {@code context}: {@link #paced} when {@code paced} (a source passes
+   * {@code context.paced()}, or false when it has no pace of its own to keep), else {@link
+   * #onDemand}; stream id, clock and duration from the context.
+   */
+  public static Flux<Frame> of(io.splitstream.pipeline.source.SourceContext context, boolean paced,
+      Callable<? extends FrameCursor> open) {
+    return paced
+        ? paced(context.streamId(), context.scheduler(), context.duration(), open)
+        : onDemand(context.streamId(), context.scheduler(), context.duration(), open);
+  }
+
+  /**
    * Frames as fast as downstream requests them: each request of one frame advances the cursor once,
    * on the requesting thread (the cursor's due times are ignored). Completes at the cursor's end or
    * once {@code duration} of scheduler time has passed since subscription.

@@ -13,7 +13,7 @@ class ProvidersTest {
     var providers = ServiceLoader.load(FrameSourceProvider.class).stream()
         .map(ServiceLoader.Provider::get)
         .collect(Collectors.toMap(FrameSourceProvider::scheme, p -> p));
-    assertThat(providers).containsOnlyKeys("synthetic", "video", "testvideo");
+    assertThat(providers).containsOnlyKeys("synthetic", "video", "testvideo", "sensor", "audio");
     providers.forEach((scheme, p) -> assertThat(p.usage()).contains(scheme + ":").doesNotContain("\n"));
   }
 }

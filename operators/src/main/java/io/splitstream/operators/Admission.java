@@ -24,10 +24,13 @@ import reactor.core.scheduler.Scheduler;
  * the source ahead of downstream demand, so a slow pipeline slows the source and nothing is shed.
  * Other policies request everything from the source (a live source does not wait) and keep at most
  * {@code capacity} admitted items in a buffer; the policy sheds the excess. {@link
- * ShedPolicy.Deadline} also sheds, when an item leaves the buffer, any item older than the budget.
+ * ShedPolicy.Deadline} serves the buffer oldest first and also sheds, when an item leaves the
+ * buffer, any item its {@link DeadlineGate} says would miss the budget (by default: any item
+ * already older than the budget; see {@link #gatedBy}).
  *
  * <p><b>Shed items</b> are settled in the ledger here (reason {@code drop-oldest}, {@code
- * drop-newest}, {@code deadline}) and handed to the {@code onShed} callback (to release their
+ * drop-newest}; under a deadline {@code deadline} for late items and {@value
+ * ShedPolicy.Deadline#OVERFLOW} for the oldest item of a full buffer) and handed to the {@code onShed} callback (to release their
  * resources); they never appear downstream. The callback runs on the thread that shed the item
  * and must not throw.
  *
@@ -50,6 +53,16 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   /** The reason for items settled because the subscriber cancelled. */
   public static final String CANCELLED = "cancelled";
 
+  /**
+   * Decides, under {@link ShedPolicy.Deadline}, whether an item leaving the buffer goes on (true)
+   * or is shed as late (false). It is called once per item, in order, on the thread that takes
+   * the item; an implementation may reserve capacity for the items it lets through.
+   */
+  @FunctionalInterface
+  public interface DeadlineGate<T> {
+    boolean onTime(T item, long nowNanos);
+  }
+
   private final ShedPolicy policy;
   private final int capacity;
   private final Ledger ledger;
@@ -57,6 +70,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
   private final Scheduler clock;
   private final BiConsumer<? super T, String> onShed;
   private final UnaryOperator<T> onAdmit;
+  private final DeadlineGate<? super T> gate;
   private final Sinks.Empty<Void> stop = Sinks.empty();
   private final AtomicLong queued = new AtomicLong();
 
@@ -67,7 +81,8 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
       ToLongFunction<? super T> captureNanos,
       Scheduler clock,
       BiConsumer<? super T, String> onShed,
-      UnaryOperator<T> onAdmit) {
+      UnaryOperator<T> onAdmit,
+      DeadlineGate<? super T> gate) {
     if (capacity < 1) {
       throw new IllegalArgumentException(
           "admission capacity " + capacity + " is not positive: give at least 1");
@@ -79,6 +94,14 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.onShed = Objects.requireNonNull(onShed, "onShed");
     this.onAdmit = Objects.requireNonNull(onAdmit, "onAdmit");
+    this.gate = gate != null ? gate : defaultGate(policy, captureNanos);
+  }
+
+  private static <T> DeadlineGate<T> defaultGate(ShedPolicy policy, ToLongFunction<? super T> captureNanos) {
+    if (policy instanceof ShedPolicy.Deadline d) {
+      return (item, now) -> !d.expired(captureNanos.applyAsLong(item), now);
+    }
+    return (item, now) -> true;
   }
 
   /**
@@ -98,7 +121,19 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
       ToLongFunction<? super T> captureNanos,
       Scheduler clock,
       BiConsumer<? super T, String> onShed) {
-    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed, UnaryOperator.identity());
+    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed, UnaryOperator.identity(), null);
+  }
+
+  /**
+   * A new admission point like this one whose {@link ShedPolicy.Deadline} lets an item leave the
+   * buffer only when {@code gate} says it can still finish within the budget (e.g. its age plus
+   * the predicted time of the stages and queues ahead of it); the others are shed with reason
+   * {@code deadline}. Without a deadline policy the gate is not used. The new point has its own
+   * {@link #drain()} and {@link #queued()}.
+   */
+  public Admission<T> gatedBy(DeadlineGate<? super T> gate) {
+    return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed, onAdmit,
+        Objects.requireNonNull(gate, "gate"));
   }
 
   /**
@@ -117,7 +152,7 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
     Objects.requireNonNull(onAdmit, "onAdmit");
     UnaryOperator<T> before = this.onAdmit;
     return new Admission<>(policy, capacity, ledger, captureNanos, clock, onShed,
-        item -> onAdmit.apply(before.apply(item)));
+        item -> onAdmit.apply(before.apply(item)), gate);
   }
 
   /** The policy this admission point applies. */
@@ -159,10 +194,10 @@ public final class Admission<T> implements Function<Flux<T>, Flux<Outcome<T>>> {
         policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, policy.reason(), mine);
       } else {
         ShedPolicy.Deadline deadline = (ShedPolicy.Deadline) policy;
-        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, ShedPolicy.DROP_OLDEST.reason(), mine)
+        policed = buffer(admitted, BufferOverflowStrategy.DROP_OLDEST, ShedPolicy.Deadline.OVERFLOW, mine)
             .handle((outcome, sink) -> {
               T item = ((Outcome.Ok<T>) outcome).value();
-              if (deadline.expired(captureNanos.applyAsLong(item), clock.now(TimeUnit.NANOSECONDS))) {
+              if (!gate.onTime(item, clock.now(TimeUnit.NANOSECONDS))) {
                 count(mine, -1);
                 shedHere(outcome, deadline.reason());
               } else {

@@ -24,8 +24,8 @@ import reactor.util.context.Context;
  * when it was admitted (see {@link Admission#tagging}: stamp {@code current().number()}), so an
  * item admitted after {@link #switchTo} goes to the new chain however many items still wait ahead
  * of it. {@link #draining} and {@link #overlapping} route an item to the epoch current when this
- * switch takes it from upstream (which, with the small request-ahead below, is a few items after
- * admission). Epoch numbers of consecutive {@code Ok} items must not decrease. An {@code Ok} item
+ * switch takes it from upstream (which, with the prefetch described under Demand, can be up to
+ * {@value #BUFFER} + 2 items after admission). Epoch numbers of consecutive {@code Ok} items must not decrease. An {@code Ok} item
  * whose epoch number is below the run in progress, or that this switch does not have (never
  * returned by {@code switchTo}, or retired), becomes {@link Outcome.Failed} (cause {@link
  * IllegalStateException}, where {@value #WHERE}) in the run in progress. {@code Failed} and {@code
@@ -47,9 +47,11 @@ import reactor.util.context.Context;
  *
  * <p><b>Order.</b> Outputs come in arrival order across epochs.
  *
- * <p><b>Demand.</b> The switch requests one item ahead of what its chains have taken, so the items
- * it holds are that one, the chains' own windows and at most {@value #BUFFER} finished outputs per
- * waiting run; it never prefetches a queue of its own.
+ * <p><b>Demand.</b> The switch prefetches up to {@value #BUFFER} outputs of every run it works on,
+ * the current one included, whether or not downstream has asked for them, so each chain is pulled
+ * up to {@value #BUFFER} items ahead of downstream demand; on top of that it takes one item ahead
+ * from upstream and holds one at the boundary between runs. With no downstream demand at all it
+ * has taken {@value #BUFFER} + 2 items (EpochSwitchDemandTest).
  *
  * <p><b>Retirement.</b> Listeners added with {@link #onRetired} are told once per epoch, on the
  * thread emitting downstream, after the epoch's last output has been delivered downstream and once

@@ -3,19 +3,21 @@ package io.splitstream.operators;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * A bounded queue between two stages: it asks upstream for at most {@code capacity} items ahead of
- * downstream demand (replenishing as downstream takes them), so an upstream stage can work ahead
- * of a slower one without memory growing under a burst.
+ * A bounded queue between two stages: Reactor's {@link Flux#limitRate(int)} (a {@code publishOn} on
+ * the immediate scheduler with delayed errors) with a depth count. It asks upstream for {@code
+ * capacity} items at first, then for more in batches of three quarters of it once downstream has
+ * taken that many, so an upstream stage can work ahead of a slower one without memory growing
+ * under a burst.
  *
- * <p><b>Order</b> is kept. <b>Demand:</b> upstream sees requests of at most {@code capacity}
- * outstanding items, replenished as downstream takes them.
+ * <p><b>Order</b> is kept. <b>Demand:</b> upstream never has more than {@code capacity} items
+ * requested and not yet taken by downstream.
  *
- * <p><b>Errors</b> and completion from upstream are delivered after every queued item has been
- * taken by downstream, so an error never strands an item that was handed over (the error waits for
- * downstream demand like the items before it).
+ * <p><b>Errors</b> and completion from upstream are delivered after every item queued before them
+ * has been taken by downstream, so an error never strands an item that was handed over. The
+ * terminal signal itself needs no demand: it follows the last queued item as soon as that is
+ * taken, even if downstream requests nothing more.
  *
  * <p><b>Cancellation</b> clears the queue (queued items are discarded through Reactor's discard
  * hook; the admission point's cancellation sweep settles them in the ledger).
@@ -62,10 +64,10 @@ public final class HandOff<T> implements Function<Flux<T>, Flux<T>> {
             mine.incrementAndGet();
             depth.incrementAndGet();
           })
-          // publishOn on the immediate scheduler is a plain prefetching queue without a thread hop.
-          // delayError: an upstream error waits behind the queued items, which would otherwise be
-          // dropped unsettled (no cancel reaches the admission point on an error).
-          .publishOn(Schedulers.immediate(), true, capacity)
+          // Reactor's own bounded queue: publishOn(immediate, delayError = true, capacity), no
+          // thread hop. delayError matters: an upstream error waits behind the queued items, which
+          // would otherwise be dropped unsettled (no cancel reaches the admission point on an error).
+          .limitRate(capacity)
           .doOnNext(t -> {
             mine.decrementAndGet();
             depth.decrementAndGet();

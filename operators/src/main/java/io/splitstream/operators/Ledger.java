@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Thread-safe: tickets may be opened and settled from any thread. All counters change under one
  * lock, so every {@link #snapshot()} satisfies {@code offered = completed + shed + failed +
- * inFlight}; the in-flight count is kept on its own (not derived), so the invariant is a real check.
- * The lock is held for a few field updates only; at video frame rates it is never contended long.
+ * inFlight}. That identity holds by construction (each change moves one item from one counter to
+ * another under the lock), so {@link LedgerSnapshot#balanced()} cannot catch a lost or doubly
+ * settled frame: {@link FrameAudit}, which records every frame by stream and sequence number, is the
+ * check that can fail. The lock is held for a few field updates only; at video frame rates it is
+ * never contended long.
  */
 public final class Ledger {
   private final Object lock = new Object();

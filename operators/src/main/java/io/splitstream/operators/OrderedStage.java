@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -37,8 +38,10 @@ import reactor.core.scheduler.Scheduler;
  * using no worker. An upstream error is passed on after the items in the stage have finished.
  *
  * <p><b>Deadline.</b> With {@link #withDeadline}, an item whose age (clock now minus its capture
- * time) exceeds the budget when a worker is granted to it becomes {@link Outcome.Shed} with reason
- * {@code deadline} instead of being computed.
+ * time) plus the predicted time still ahead of it (this stage's and the later ones', see {@link
+ * #withDeadline(ShedPolicy.Deadline, ToLongFunction, LongSupplier)}; zero by default) exceeds the
+ * budget when a worker is granted to it becomes {@link Outcome.Shed} with reason {@code deadline}
+ * instead of being computed: it could only finish late.
  *
  * <p><b>Cancellation</b> cancels the running work (the {@code Mono}s); a blocking function already
  * running finishes on its thread and its result is dropped. Each subscription has its own worker
@@ -64,6 +67,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
   private final Scheduler clock;
   private final ShedPolicy.Deadline deadline;
   private final ToLongFunction<? super T> captureNanos;
+  private final LongSupplier aheadNanos;
   private final Consumer<? super StageTiming> timing;
   private final AtomicInteger busy = new AtomicInteger();
 
@@ -75,6 +79,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       Scheduler clock,
       ShedPolicy.Deadline deadline,
       ToLongFunction<? super T> captureNanos,
+      LongSupplier aheadNanos,
       Consumer<? super StageTiming> timing) {
     this.name = name;
     this.workerCount = workerCount;
@@ -83,6 +88,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
     this.clock = clock;
     this.deadline = deadline;
     this.captureNanos = captureNanos;
+    this.aheadNanos = aheadNanos;
     this.timing = timing;
   }
 
@@ -110,6 +116,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
         Objects.requireNonNull(clock, "clock"),
         null,
         t -> 0L,
+        () -> 0L,
         t -> {});
   }
 
@@ -133,15 +140,27 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
 
   /** This stage, shedding items older than the deadline's budget when they would start. */
   public OrderedStage<T, R> withDeadline(ShedPolicy.Deadline deadline, ToLongFunction<? super T> captureNanos) {
+    return withDeadline(deadline, captureNanos, () -> 0L);
+  }
+
+  /**
+   * This stage, shedding an item when it would start if its age plus {@code aheadNanos} (the
+   * predicted time from starting here to leaving the last stage, read at that moment) exceeds the
+   * deadline's budget: an item certain to finish late is never computed.
+   */
+  public OrderedStage<T, R> withDeadline(
+      ShedPolicy.Deadline deadline, ToLongFunction<? super T> captureNanos, LongSupplier aheadNanos) {
     return new OrderedStage<>(
         name, workerCount, window, work, clock, Objects.requireNonNull(deadline, "deadline"),
-        Objects.requireNonNull(captureNanos, "captureNanos"), timing);
+        Objects.requireNonNull(captureNanos, "captureNanos"), Objects.requireNonNull(aheadNanos, "aheadNanos"),
+        timing);
   }
 
   /** This stage, reporting each computed item's {@link StageTiming} to {@code listener}. */
   public OrderedStage<T, R> withTiming(Consumer<? super StageTiming> listener) {
     return new OrderedStage<>(
-        name, workerCount, window, work, clock, deadline, captureNanos, Objects.requireNonNull(listener, "listener"));
+        name, workerCount, window, work, clock, deadline, captureNanos, aheadNanos,
+        Objects.requireNonNull(listener, "listener"));
   }
 
   /**
@@ -155,7 +174,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
       throw new IllegalArgumentException("stage " + name + " window " + window
           + " is below its " + workerCount + " workers: give at least " + workerCount);
     }
-    return new OrderedStage<>(name, workerCount, window, work, clock, deadline, captureNanos, timing);
+    return new OrderedStage<>(name, workerCount, window, work, clock, deadline, captureNanos, aheadNanos, timing);
   }
 
   /** Items the stage admits at once (its request window upstream). */
@@ -199,7 +218,7 @@ public final class OrderedStage<T, R> implements Function<Flux<Outcome<T>>, Flux
 
   private Mono<Outcome<R>> serve(Outcome.Ok<T> ok, int worker, WorkerSlots slots) {
     long started = clock.now(TimeUnit.NANOSECONDS);
-    if (deadline != null && deadline.expired(captureNanos.applyAsLong(ok.value()), started)) {
+    if (deadline != null && deadline.late(captureNanos.applyAsLong(ok.value()), started, aheadNanos.getAsLong())) {
       slots.give(worker);
       return Mono.just(new Outcome.Shed<>(ok.value(), DEADLINE, name, ok.ticket(), started));
     }

@@ -11,8 +11,10 @@ import java.util.Optional;
  *   <li>{@link #BLOCK}: nothing is shed; demand reaches the source, which must wait (file replay).
  *   <li>{@link #DROP_OLDEST}: a bounded buffer; when full, the oldest buffered item is shed.
  *   <li>{@link #DROP_NEWEST}: a bounded buffer; when full, the arriving item is shed.
- *   <li>{@link Deadline}: an item older than its budget (measured from its capture time on the
- *       scheduler clock) is shed before it is computed, at admission and at every stage entry.
+ *   <li>{@link Deadline}: the budget bounds an item's end-to-end latency, from its capture time to
+ *       leaving the last stage, on the scheduler clock. An item predicted to finish later than that
+ *       (its age plus the predicted time of what is still ahead of it) is shed before it is
+ *       computed: when it leaves the admission buffer and again at every stage entry.
  * </ul>
  *
  * <p>The {@link #reason()} is the name a shed item is counted under in the {@link Ledger}.
@@ -88,13 +90,17 @@ public sealed interface ShedPolicy
   }
 
   /**
-   * Sheds items older than {@code budget} before they are computed. Its admission buffer, when
-   * full, sheds its oldest item under reason {@code drop-oldest}: that item was not late yet, the
-   * buffer was simply full, and the ledger says so.
+   * Sheds, before they are computed, items that would not finish within {@code budget} of their
+   * capture. Its admission buffer, when full, sheds its oldest item under reason {@value
+   * #OVERFLOW}: that item was not known to be late, the buffer was simply full, and the ledger
+   * says so.
    *
-   * @param budget the most an item may age (capture to start of work); positive
+   * @param budget the most an item may take from capture to leaving the last stage; positive
    */
   record Deadline(Duration budget) implements ShedPolicy {
+    /** The reason for items shed because the admission buffer was full (not for lateness). */
+    public static final String OVERFLOW = "overflow";
+
     public Deadline {
       Objects.requireNonNull(budget, "budget");
       if (budget.isZero() || budget.isNegative()) {
@@ -110,7 +116,15 @@ public sealed interface ShedPolicy
 
     /** True if an item captured at {@code captureNanos} is past its budget at {@code nowNanos}. */
     public boolean expired(long captureNanos, long nowNanos) {
-      return nowNanos - captureNanos > budget.toNanos();
+      return late(captureNanos, nowNanos, 0);
+    }
+
+    /**
+     * True if an item captured at {@code captureNanos} would miss its budget when what is still
+     * ahead of it at {@code nowNanos} takes {@code aheadNanos}.
+     */
+    public boolean late(long captureNanos, long nowNanos, long aheadNanos) {
+      return nowNanos - captureNanos + Math.max(0, aheadNanos) > budget.toNanos();
     }
   }
 }

@@ -201,8 +201,19 @@ public final class Pipeline implements AutoCloseable {
     this.budget = b.policy instanceof ShedPolicy.Deadline d ? Optional.of(d.budget()) : b.budget;
     this.admission = Admission.of(policy, capacity, ledger, Frame::captureNanos, clock,
         (frame, reason) -> settled(frame, "shed:" + reason))
-        .tagging(f -> f.withEpoch(current.number));
+        .tagging(f -> f.withEpoch(current.number))
+        .gatedBy(this::onTime);
     this.metrics = new PipelineMetrics(b.registry, modelName, this::frameCounts, () -> clock.now(TimeUnit.NANOSECONDS));
+    budget.ifPresent(metrics::latencyBudget);
+    if (source.nominalRate().isPresent()) {
+      metrics.bindSourceRate(() -> source.nominalRate().orElse(0));
+    }
+    for (Processor p : platform.processors()) {
+      if (p.emulated()) {
+        metrics.bindEmulationLag(ProcessorLabels.of(p), () -> lanes.emulationLagNanos(p.id()),
+            () -> lanes.emulationLag(p.id()));
+      }
+    }
     this.host = platform.processors().stream()
         .filter(p -> p.id().equals("cpu"))
         .findFirst()
@@ -454,8 +465,34 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /**
+   * Under {@code deadline}: whether a frame leaving the admission buffer now is forecast to finish
+   * its epoch's stages within the budget (then its place is held), else it is shed uncomputed.
+   */
+  private boolean onTime(Frame frame, long nowNanos) {
+    LiveEpoch ep = epochs.get(frame.epoch());
+    long budgetNanos = budget.map(Duration::toNanos).orElse(Long.MAX_VALUE);
+    return ep == null ? nowNanos - frame.captureNanos() <= budgetNanos
+        : ep.forecast.reserve(frame.captureNanos(), nowNanos, budgetNanos);
+  }
+
   private double percentileMs(double p) {
     return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(p) / 1e6;
+  }
+
+  /**
+   * The ordered window of a replicated stage: at least 4 frames per replica, and room for twice
+   * the frames the other replicas finish while the slowest serves one (predicted times), so a fast
+   * replica is not held idle behind a slow one at the head of the order. With 4 per replica alone,
+   * a 0.15 ms CPU replica beside a 2.5 ms GPU one reached 0.71 of the plan's bound (docs/study.md).
+   */
+  static int orderWindow(Plan.Stage stage) {
+    double slowest = stage.replicas().stream().mapToDouble(Plan.Replica::totalMs).max().orElse(0);
+    long frames = 0;
+    for (Plan.Replica r : stage.replicas()) {
+      frames += r.totalMs() > 0 ? (long) Math.ceil(slowest / r.totalMs()) : 1;
+    }
+    return (int) Math.min(4096, Math.max(4L * stage.replicas().size(), 2 * frames));
   }
 
   /** The stages of one epoch as one chain: a hand-off before each ordered stage. */
@@ -467,10 +504,11 @@ public final class Pipeline implements AutoCloseable {
             "stage" + s.index(), s.replicas(), w -> work(ep, s, w), clock);
         if (s.replicas().size() > 1) {
           // replicas of unequal speed: let fast ones run ahead of a slow one holding the head of the order
-          stage = stage.withWindow(4 * s.replicas().size());
+          stage = stage.withWindow(orderWindow(ep.plan.stages().get(s.index())));
         }
         if (policy instanceof ShedPolicy.Deadline d) {
-          stage = stage.withDeadline(d, Frame::captureNanos);
+          int index = s.index();
+          stage = stage.withDeadline(d, Frame::captureNanos, () -> ep.forecast.remainingFrom(index));
         }
         flow = flow.transform(ep.handOffs.get(s.index())).transform(stage);
       }
@@ -522,6 +560,7 @@ public final class Pipeline implements AutoCloseable {
             StageVisit visit = new StageVisit(s.index(), r.processor().id(), enqueued, inv.startedNanos(),
                 inv.endedNanos(), inv.execution().hostNanos(), inv.execution().emulated());
             ep.stats.get(s.index()).record(r.processor().id(), visit);
+            ep.forecast.measured(s.index(), visit.startedNanos(), visit.serviceNanos());
             Plan.Stage ps = ep.plan.stages().get(s.index());
             observer.accept(new Observation(r.processor().id(), ps.firstNode(), ps.endNode(),
                 inv.computeNanos(), inv.endedNanos(), false));
@@ -645,9 +684,43 @@ public final class Pipeline implements AutoCloseable {
     return List.copyOf(completedPerBucket);
   }
 
+  /**
+   * The ledger for the metrics, with the reasons a run of this policy expects listed at 0 from the
+   * start (its shed policy's, and a processor lost with no plan to move to), so their series exist
+   * before the first such frame and {@code rate()} over them reads 0 instead of nothing.
+   */
   private FrameCounts frameCounts() {
     LedgerSnapshot s = ledger.snapshot();
-    return new FrameCounts(s.offered(), s.completed(), s.shedByReason(), s.failedByCause(), s.inFlight());
+    return new FrameCounts(s.offered(), s.completed(), withZeros(s.shedByReason(), knownShedReasons()),
+        withZeros(s.failedByCause(), KNOWN_FAILURES), s.inFlight());
+  }
+
+  /**
+   * Failure causes this pipeline reports, listed with 0 from the start so that their series exist
+   * before the first such frame (an alert on a rate then sees 0, not "no data"): a processor lost,
+   * and no plan able to run the frame (the planner's {@code SplitstreamException}).
+   */
+  private static final List<String> KNOWN_FAILURES = List.of(
+      ProcessorOfflineException.class.getSimpleName(),
+      io.splitstream.devices.SplitstreamException.class.getSimpleName());
+
+  /** Shed reasons this pipeline's policy can report, listed with 0 from the start (see KNOWN_FAILURES). */
+  private List<String> knownShedReasons() {
+    List<String> known = new ArrayList<>(List.of(Admission.CANCELLED));
+    if (!(policy instanceof ShedPolicy.Block)) {
+      known.add(policy.reason());
+    }
+    if (policy instanceof ShedPolicy.Deadline) {
+      known.add(ShedPolicy.Deadline.OVERFLOW);
+    }
+    return known;
+  }
+
+  private static Map<String, Long> withZeros(Map<String, Long> counts, List<String> known) {
+    Map<String, Long> all = new LinkedHashMap<>();
+    known.forEach(k -> all.put(k, 0L));
+    all.putAll(counts);
+    return all;
   }
 
   private RunReport report(LedgerSnapshot snap, Throwable error) {
@@ -728,6 +801,7 @@ public final class Pipeline implements AutoCloseable {
     final SegmentCache.LoadedPlan loaded;
     final List<HandOff<Outcome<Frame>>> handOffs = new ArrayList<>();
     final List<StageStats> stats = new ArrayList<>();
+    final DeadlineForecast forecast;
     final long since;
     volatile long until = Long.MIN_VALUE;
 
@@ -737,6 +811,7 @@ public final class Pipeline implements AutoCloseable {
       this.plan = plan;
       this.stages = List.copyOf(stages);
       this.loaded = loaded;
+      this.forecast = new DeadlineForecast(plan);
       for (StageBinding s : this.stages) {
         handOffs.add(HandOff.bounded(handOffCapacity));
         StageStats st = new StageStats(s);

@@ -62,6 +62,8 @@ public final class ProcessorLanes implements AutoCloseable {
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
   private final Map<String, Scheduler> threads = new LinkedHashMap<>();
   private final AtomicLong emulationLag = new AtomicLong();
+  /** Per processor: {invocations that lagged, nanoseconds they overran by}. */
+  private final Map<String, java.util.concurrent.atomic.LongAdder[]> lagByProcessor = new LinkedHashMap<>();
 
   public ProcessorLanes(Platform platform, Scheduler clock, boolean simulated) {
     this.platform = Objects.requireNonNull(platform, "platform");
@@ -69,6 +71,8 @@ public final class ProcessorLanes implements AutoCloseable {
     this.simulated = simulated;
     for (Processor p : platform.processors()) {
       lanes.put(p.id(), Lane.of(p.id(), clock));
+      lagByProcessor.put(p.id(), new java.util.concurrent.atomic.LongAdder[] {
+          new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder()});
       if (!simulated) {
         threads.put(p.id(), thread(p.id()));
       }
@@ -92,6 +96,18 @@ public final class ProcessorLanes implements AutoCloseable {
   /** Invocations whose host compute took longer than the emulated processor's profile time. */
   public long emulationLag() {
     return emulationLag.get();
+  }
+
+  /** {@link #emulationLag()} of processor {@code id} alone; 0 for an id the platform lacks. */
+  public long emulationLag(String id) {
+    var lag = lagByProcessor.get(id);
+    return lag == null ? 0 : lag[0].sum();
+  }
+
+  /** Nanoseconds by which the host's compute overran processor {@code id}'s profile time, summed. */
+  public long emulationLagNanos(String id) {
+    var lag = lagByProcessor.get(id);
+    return lag == null ? 0 : lag[1].sum();
   }
 
   /**
@@ -119,7 +135,7 @@ public final class ProcessorLanes implements AutoCloseable {
           : compute;
       return afterTransfer.flatMap(e -> {
         long out = Math.max(0, transferOut.applyAsLong(e.outputs()));
-        return hold(e, computeStart, out).map(x -> new Moved(x, transferInNanos + out));
+        return hold(p.id(), e, computeStart, out).map(x -> new Moved(x, transferInNanos + out));
       });
     }).map(s -> new Invocation(s.value().execution(), s.enqueuedNanos(), s.startedNanos(), s.endedNanos(),
         s.value().transferNanos()));
@@ -127,7 +143,7 @@ public final class ProcessorLanes implements AutoCloseable {
 
   private record Moved(Execution execution, long transferNanos) {}
 
-  private Mono<Execution> hold(Execution e, long computeStart, long transferOut) {
+  private Mono<Execution> hold(String processorId, Execution e, long computeStart, long transferOut) {
     long hold = transferOut;
     if (e.emulated()) {
       long spent = clock.now(TimeUnit.NANOSECONDS) - computeStart;
@@ -135,6 +151,9 @@ public final class ProcessorLanes implements AutoCloseable {
       if (remaining < 0) {
         // the host computed slower than the emulated processor would have: the emulation lags
         emulationLag.incrementAndGet();
+        var lag = lagByProcessor.get(processorId);
+        lag[0].increment();
+        lag[1].add(-remaining);
       } else {
         hold += remaining;
       }

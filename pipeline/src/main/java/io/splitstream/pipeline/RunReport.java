@@ -1,5 +1,6 @@
 package io.splitstream.pipeline;
 
+import io.splitstream.devices.io.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.splitstream.devices.SplitstreamException;
@@ -150,6 +151,11 @@ public record RunReport(
     }
   }
 
+  /** Frames completed within the budget per second of the run; 0 without a budget. */
+  public double goodputFps() {
+    return budgetMs > 0 && durationSeconds > 0 ? withinBudget / durationSeconds : 0;
+  }
+
   /** Share of offered frames that completed within the budget; 0 without a budget. */
   public double withinBudgetShare() {
     return budgetMs > 0 && ledger.offered() > 0 ? (double) withinBudget / ledger.offered() : 0;
@@ -260,8 +266,9 @@ public record RunReport(
     b.append(String.format(Locale.ROOT, "  throughput %.1f fps (steady %.1f fps)%s%n", throughputFps, steadyThroughputFps,
         retried > 0 ? "; retried " + retried + " after a processor was lost" : ""));
     if (budgetMs > 0) {
-      b.append(String.format(Locale.ROOT, "  budget    %.1f ms: %d completed within it, %.1f%% of offered%n", budgetMs,
-          withinBudget, 100 * withinBudgetShare()));
+      b.append(String.format(Locale.ROOT, "  budget    %.1f ms: %d completed within it, %.1f%% of offered; goodput %.1f fps,"
+          + " %.1f%% of the first plan's bound%n", budgetMs, withinBudget, 100 * withinBudgetShare(), goodputFps(),
+          predictedThroughputFps > 0 ? 100 * goodputFps() / predictedThroughputFps : 0));
     }
     b.append(String.format(Locale.ROOT, "  latency   p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames)%n",
         latency.p50Ms(), latency.p90Ms(), latency.p99Ms(), latency.maxMs(), latency.count()));
@@ -275,12 +282,15 @@ public record RunReport(
       }
     }
     b.append(String.format(Locale.ROOT, "  %-5s %-5s %-26s %-12s %8s %10s %12s %10s %6s%n",
-        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "util"));
+        "epoch", "stage", "segment", "processor", "frames", "queue ms", "service ms", "host ms", "run util"));
     for (StageReport s : stages) {
-      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %5.0f%%%n",
-          s.epoch(), s.index(), s.segment(), String.join("+", s.processors()) + (s.emulated() ? "*" : ""), s.frames(),
+      b.append(String.format(Locale.ROOT, "  %-5d %-5d %-26s %-12s %8d %10.3f %12.3f %10.3f %8.0f%%%n",
+          s.epoch(), s.index(), s.segment(), io.splitstream.pipeline.plan.Plan.replicasLabel(s.processors())
+              + (s.emulated() ? "*" : ""), s.frames(),
           s.meanQueueMs(), s.meanServiceMs(), s.meanHostMs(), 100 * s.utilisation()));
     }
+    b.append("  run util: the stage's service time over its epoch's whole time, per replica (not"
+        + " splitstream_processor_busy_ratio, a processor's busy share of the last 10 s across all its stages)\n");
     if (emulated) {
       b.append("  * emulated processor: service times follow the SoC profile, not a hardware measurement\n");
     }
@@ -321,13 +331,9 @@ public record RunReport(
 
   public void write(Path file) {
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, toJson() + "\n");
+      OutputFiles.writeString(file, toJson() + "\n");
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write report " + file + ": " + e.getMessage()
+      throw new SplitstreamException("cannot write report " + file + ": " + OutputFiles.reason(e)
           + "; choose a writable path for --report", e);
     }
   }

@@ -1,5 +1,6 @@
 package io.splitstream.pipeline;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.splitstream.devices.SplitstreamException;
@@ -9,11 +10,13 @@ import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.platform.FormatMatch;
 import io.splitstream.devices.platform.Platforms;
 import io.splitstream.devices.processor.Platform;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.operators.time.SimulatedTime;
-import io.splitstream.pipeline.metrics.MetricsServer;
+import io.splitstream.pipeline.server.ApiToken;
+import io.splitstream.pipeline.server.WebServer;
 import io.splitstream.pipeline.plan.Plan;
 import io.splitstream.pipeline.plan.PlannerOptions;
 import io.splitstream.pipeline.plan.ProfileTable;
@@ -153,6 +156,24 @@ public final class Runner {
     }
   }
 
+  /**
+   * How the run's HTTP server serves, besides its port ({@link Options#metricsPort()}).
+   *
+   * @param bind the address to bind; {@code 127.0.0.1} unless a person asked otherwise (a warning is
+   *     printed then)
+   * @param apiToken the bearer token changes through the API need; empty to generate one and write
+   *     it to a file only this user can read, whose path is printed
+   * @param web whether {@code /} serves the live page
+   * @param onListening told the server once it listens (tests use it to find the port)
+   */
+  public record Serve(String bind, Optional<String> apiToken, boolean web, java.util.function.Consumer<WebServer> onListening) {
+    public static Serve defaults() {
+      return new Serve(WebServer.LOOPBACK, Optional.empty(), true, s -> {});
+    }
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Runner.class);
+
   private Runner() {}
 
   /**
@@ -169,11 +190,16 @@ public final class Runner {
    */
   public static Plan startingPlan(Options o, boolean forRate) {
     check(o);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), new PrintWriter(java.io.Writer.nullWriter()));
+    // the source is opened (and so checked) before the platform, whose real processors take time to open
+    SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
+        o.seed(), true);
+    FrameSource source = Sources.open(o.source(), ctx);
+    policy(o, source);
+    double rate = source.nominalRate().orElse(-1.0);
     try (Platform platform = platform(o, false)) {
-      SourceContext ctx = new SourceContext(concreteInput(model), "stream0", new SimulatedTime(), o.duration(),
-          o.seed(), true);
-      double rate = Sources.open(o.source(), ctx).nominalRate().orElse(-1.0);
+      FormatMatch.requireRunnable(model, platform);
       return choosePlan(o, profile(model, platform, o), forRate ? rate : -1);
     }
   }
@@ -197,7 +223,11 @@ public final class Runner {
         : SplitSpec.parse(o.split(), table);
   }
 
-  /** Checks what can be checked before any work starts; one line naming the option and the remedy. */
+  /**
+   * Checks what can be checked before any work starts (what needs the model, the source, is checked
+   * as soon as those are open, before the platform and profiling); one line naming the option and
+   * the remedy.
+   */
   static void check(Options o) {
     if (o.capacity() < 1) {
       throw new SplitstreamException("--capacity " + o.capacity() + " is not positive: give at least 1 frame");
@@ -205,30 +235,54 @@ public final class Runner {
     if (o.maxBlocks() < 1) {
       throw new SplitstreamException("--max-blocks " + o.maxBlocks() + " is not positive: give at least 1");
     }
+    if (o.metricsPort() < -1 || o.metricsPort() > 65535) {
+      throw new SplitstreamException("--metrics-port " + o.metricsPort() + " is not a port: give 1 to 65535, 0 for a"
+          + " free one, or -1 for none");
+    }
+    if (o.soc().isEmpty()) {
+      io.splitstream.devices.platform.HostThreads.check(o.threads(), "--threads " + o.threads());
+    }
+    // the policy's name (and deadline's need of a budget) does not depend on the source
+    o.policy().ifPresent(name -> policy(o, null));
+    o.report().ifPresent(p -> OutputFiles.checkWritableFile(p, "--report"));
+    o.adapt().decisions().ifPresent(p -> OutputFiles.checkWritableFile(p, "--decisions"));
   }
 
   public static RunReport run(Options o, PrintWriter out) {
-    return run(o, RunExtras.none(), out);
+    return run(o, RunExtras.none(), out, Serve.defaults());
+  }
+
+  /** A run whose HTTP server (when {@link Options#metricsPort()} is not -1) serves as {@code serve} says. */
+  public static RunReport run(Options o, PrintWriter out, Serve serve) {
+    return run(o, RunExtras.none(), out, serve);
   }
 
   /** A run with {@code extras}: several streams, a trace file, an HTML page. */
   public static RunReport run(Options o, RunExtras extras, PrintWriter out) {
+    return run(o, extras, out, Serve.defaults());
+  }
+
+  /** A run with {@code extras}, its HTTP server serving as {@code serve} says. */
+  public static RunReport run(Options o, RunExtras extras, PrintWriter out, Serve serve) {
     check(o);
     if (o.simulate() && o.soc().isEmpty()) {
       throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
     }
     Optional<Scenario> scenario = o.adapt().scenario().map(Scenario::load);
-    Model model = Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore());
+    Model model = InputShapeChoice.resolve(Models.open(o.model(), o.inputShapes(), ModelStore.defaultStore()),
+        o.source(), o.duration(), o.seed(), out);
+    Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
+    // the sources are opened (and so checked) before the platform, whose real processors take time to open
+    TensorSpec input = concreteInput(model);
+    SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
+    List<String> specs = new java.util.ArrayList<>(List.of(o.source()));
+    specs.addAll(extras.moreSources());
+    FrameSource source = Sources.openStreams(specs, Math.max(extras.streams(), specs.size()), ctx);
+    ShedPolicy policy = policy(o, source);
     RunReport result;
     try (Platform platform = platform(o, o.computeOutputs())) {
+      FormatMatch.requireRunnable(model, platform);
       out.println("platform: " + platform.description());
-      Scheduler clock = o.simulate() ? new SimulatedTime() : new NanoClock(Schedulers.parallel());
-      TensorSpec input = concreteInput(model);
-      SourceContext ctx = new SourceContext(input, "stream0", clock, o.duration(), o.seed(), true);
-      List<String> specs = new java.util.ArrayList<>(List.of(o.source()));
-      specs.addAll(extras.moreSources());
-      FrameSource source = Sources.openStreams(specs, Math.max(extras.streams(), specs.size()), ctx);
-      ShedPolicy policy = policy(o, source);
       Set<String> ids = new LinkedHashSet<>();
       platform.processors().forEach(p -> ids.add(p.id()));
       // checked before any work starts
@@ -251,6 +305,9 @@ public final class Runner {
         sc.warnings().forEach(w -> out.println("scenario warning: " + w));
       });
       out.println("adapt: " + o.adapt().mode().label());
+      LOG.info("run {} on {}: plan {}, source {}, policy {}, {}, adapt {}", model.name(), platform.description(),
+          plan.label(), source.description(), policy.name(), o.simulate() ? "simulated" : "real time",
+          o.adapt().mode().label());
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       SegmentCache cache = new SegmentCache(model, platform, () -> clock.now(TimeUnit.NANOSECONDS));
@@ -279,7 +336,8 @@ public final class Runner {
         recorder.close();
         throw e;
       }
-      MetricsServer server = null;
+      WebServer server = null;
+      ApiToken token = null;
       CountDownLatch reported = new CountDownLatch(1);
       List<String> applied = new CopyOnWriteArrayList<>();
       Disposable player = () -> {};
@@ -296,9 +354,22 @@ public final class Runner {
         });
         String url = "";
         if (o.metricsPort() >= 0) {
-          server = MetricsServer.start(registry, o.metricsPort(), () -> pipeline.metrics().refresh());
+          token = serve.apiToken().map(ApiToken::given).orElseGet(ApiToken::generate);
+          server = WebServer.start(new WebServer.Config(serve.bind(), o.metricsPort(), registry,
+              () -> pipeline.metrics().refresh(), Optional.of(new RunControl(pipeline, controller, table)),
+              Optional.of(token.value()), serve.web()));
           url = server.baseUri() + "/metrics";
           out.println("metrics: " + url);
+          if (serve.web()) {
+            out.println("live page: " + server.baseUri() + "/");
+          }
+          out.println("control API: " + server.baseUri() + "/api/v1/status; changes need the bearer token "
+              + token.where());
+          if (!WebServer.LOOPBACK.equals(serve.bind())) {
+            out.println("warning: the server listens on " + serve.bind() + ", not only on this machine: anyone who"
+                + " can reach it can read the run, and change it with the token");
+          }
+          serve.onListening().accept(server);
         }
         out.flush();
         controller.start();
@@ -314,7 +385,7 @@ public final class Runner {
               });
         }
         RunReport report = (o.simulate() ? simulate(pipeline, (SimulatedTime) clock, player,
-                io.splitstream.pipeline.report.Eta.simulated(pipeline, o.duration(), out, extras.progress()))
+                io.splitstream.pipeline.report.Eta.simulated(pipeline, o.duration(), out, extras.progress()), reported, out)
             : realTime(pipeline, o.progress(), out, reported, controller, o.duration())).withMetricsUrl(url);
         controller.stop();
         recorder.close();
@@ -322,6 +393,8 @@ public final class Runner {
             pipeline.plan().epoch(), report.adaptation().loadMs(), controller.decisions(), applied));
         report = report.withDetail(recorder.detail(report.durationSeconds(),
             controller.decisions().stream().map(Decision::activatedAtSeconds).toList()));
+        LOG.info("run ended: {}; {} fps; {}", report.ledger(), String.format(Locale.ROOT, "%.1f", report.throughputFps()),
+            report.audit().summary());
         out.print(report.render());
         RunReport finalReport = report;
         o.report().ifPresent(p -> {
@@ -344,6 +417,9 @@ public final class Runner {
         player.dispose();
         if (server != null) {
           server.close();
+        }
+        if (token != null) {
+          token.close();
         }
         pipeline.close();
         registry.close();
@@ -392,17 +468,13 @@ public final class Runner {
   private static void writeDecisions(Path p, List<Decision> decisions) {
     ObjectMapper json = new ObjectMapper();
     try {
-      Path parent = p.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
       StringBuilder b = new StringBuilder();
       for (Decision d : decisions) {
         b.append(json.writeValueAsString(d)).append('\n');
       }
-      Files.writeString(p, b.toString());
+      OutputFiles.writeString(p, b.toString());
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write decisions to " + p + ": " + e.getMessage()
+      throw new SplitstreamException("cannot write decisions to " + p + ": " + OutputFiles.reason(e)
           + "; choose a writable path for --decisions", e);
     }
   }
@@ -424,15 +496,7 @@ public final class Runner {
    */
   private static RunReport realTime(Pipeline pipeline, boolean progress, PrintWriter out, CountDownLatch reported,
       Controller controller, Optional<Duration> duration) {
-    Thread hook = new Thread(() -> {
-      pipeline.drain();
-      try {
-        reported.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "splitstream-drain");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = drainOnShutdown(pipeline::drain, reported);
     long[] last = {0, System.nanoTime()};
     Disposable ticker = progress
         ? Flux.interval(Duration.ofSeconds(1), Schedulers.parallel()).subscribe(t -> {
@@ -449,23 +513,54 @@ public final class Runner {
       return r;
     } finally {
       ticker.dispose();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running: it drains, which is what we want
-      }
+      removeHook(hook);
     }
   }
 
-  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, Disposable eta) {
+  /**
+   * A shutdown hook (Ctrl-C, SIGTERM) that calls {@code drain} and then waits, up to 30 s, until
+   * {@code reported} says the summary (and any report file) is out, so the JVM does not exit first.
+   */
+  private static Thread drainOnShutdown(Runnable drain, CountDownLatch reported) {
+    Thread hook = new Thread(() -> {
+      drain.run();
+      try {
+        reported.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "splitstream-drain");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running: it drains, which is what we want
+    }
+  }
+
+  /**
+   * Runs in virtual time. Ctrl-C drains as in real time: the drain is scheduled on the simulated
+   * clock (so it runs on the simulation's own thread, between events), frames in flight finish in
+   * virtual time, and the summary of what ran is printed.
+   */
+  private static RunReport simulate(Pipeline pipeline, SimulatedTime sim, Disposable player, Disposable eta,
+      CountDownLatch reported, PrintWriter out) {
     AtomicReference<RunReport> result = new AtomicReference<>();
     AtomicReference<Throwable> error = new AtomicReference<>();
     // scenario events after the end of the stream must not keep the simulation going
     pipeline.finished().subscribe(null, null, player::dispose);
     pipeline.run().subscribe(result::set, error::set);
+    Thread hook = drainOnShutdown(() -> sim.schedule(pipeline::drain), reported);
+    out.println("simulating; Ctrl-C ends the run early with the summary of what ran");
+    out.flush();
     try {
       sim.run();
     } finally {
+      removeHook(hook);
       eta.dispose();
     }
     if (error.get() != null) {
@@ -498,7 +593,7 @@ public final class Runner {
   }
 
   /** The node indices where a hand-given split starts its stages; malformed parts are left to SplitSpec. */
-  static List<Integer> stageStarts(String split) {
+  public static List<Integer> stageStarts(String split) {
     List<Integer> starts = new java.util.ArrayList<>();
     for (String part : split.split(",")) {
       int colon = part.indexOf(':');
@@ -513,8 +608,9 @@ public final class Runner {
     return starts;
   }
 
+  /** The run's shed policy; {@code source} may be null when {@code o} names one. */
   private static ShedPolicy policy(Options o, FrameSource source) {
-    String name = o.policy().orElse(source.live() ? "drop-oldest" : "block");
+    String name = o.policy().orElseGet(() -> source.live() ? "drop-oldest" : "block");
     try {
       return ShedPolicy.parse(name, o.budget());
     } catch (IllegalArgumentException e) {

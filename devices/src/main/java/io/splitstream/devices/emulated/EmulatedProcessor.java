@@ -10,6 +10,7 @@ import io.splitstream.devices.ort.OrtSegmentSession;
 import io.splitstream.devices.processor.Availability;
 import io.splitstream.devices.processor.Execution;
 import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.OpenSegments;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
 import io.splitstream.devices.processor.ProcessorOfflineException;
@@ -70,7 +71,7 @@ public final class EmulatedProcessor implements Processor {
   private final int hostThreads;
   private final boolean computeOutputs;
   private final Availability availability = new Availability();
-  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final OpenSegments open = new OpenSegments();
   private final Set<String> loadedBefore = ConcurrentHashMap.newKeySet();
   /** Guards {@link #noise} and {@link #noiseRandom}: draws from several runs are serialised. */
   private final Object noiseLock = new Object();
@@ -242,12 +243,7 @@ public final class EmulatedProcessor implements Processor {
 
   @Override
   public LoadedSegment load(Segment segment) {
-    if (!availability.online()) {
-      throw new ProcessorOfflineException(id());
-    }
-    firstUnsupportedOp(segment).ifPresent(op -> {
-      throw new UnsupportedOpException(segment.label(), id(), op);
-    });
+    OpenSegments.checkLoadable(this, segment);
     HostCompute host = computeOutputs ? openHost(segment) : zeros(segment);
     String key = segment.label() + "#" + segment.byteSize() + "#" + Arrays.hashCode(segment.bytes());
     double millis = loadedBefore.add(key) ? profile.loadMillis() : profile.cachedLoadMillis();
@@ -286,7 +282,7 @@ public final class EmulatedProcessor implements Processor {
     Map<String, TensorMap> byInputShape = new java.util.concurrent.ConcurrentHashMap<>();
     HostCompute[] real = new HostCompute[1];
     return new HostCompute(in -> {
-      checkNames(segment, ins, in);
+      io.splitstream.devices.processor.SegmentInputs.checkNames(segment.label(), ins, in);
       String key = allStatic ? "" : in.asMap().entrySet().stream()
           .map(e -> e.getKey() + Arrays.toString(e.getValue().shape()))
           .collect(java.util.stream.Collectors.joining(";"));
@@ -321,27 +317,10 @@ public final class EmulatedProcessor implements Processor {
     });
   }
 
-  private static void checkNames(Segment segment, List<TensorSpec> specs, TensorMap in) {
-    for (String n : in.names()) {
-      if (specs.stream().noneMatch(s -> s.name().equals(n))) {
-        throw new SplitstreamException("segment " + segment.label() + " has no input '" + n + "': its inputs are "
-            + specs.stream().map(TensorSpec::name).toList());
-      }
-    }
-    for (TensorSpec s : specs) {
-      if (!in.contains(s.name())) {
-        throw new SplitstreamException("segment " + segment.label() + " needs input '" + s.name()
-            + "', which was not given; got " + in.names());
-      }
-    }
-  }
 
   @Override
   public void close() {
-    // frees what callers forgot to close; each LoadedSegment.close is idempotent
-    for (LoadedSegment l : java.util.List.copyOf(open)) {
-      l.close();
-    }
+    open.closeAll();
   }
 
   @Override

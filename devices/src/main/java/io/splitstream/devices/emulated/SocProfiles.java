@@ -102,6 +102,11 @@ public final class SocProfiles {
         throw new SplitstreamException("SoC profile " + source
             + " is not a JSON object: see docs/profiles.md for the fields");
       }
+      if (tree.has("blocks") && tree.has("cuts")) {
+        throw new SplitstreamException(source + " is a profile table (written by ./splitstream profile --json), not a"
+            + " SoC profile: give --soc a SoC id (./splitstream models socs) or a SoC profile file (docs/profiles.md),"
+            + " and the table to ./splitstream plan --profile");
+      }
       // thermal is optional, which the record mapping (every field required) cannot say: read it apart
       Map<Integer, JsonNode> thermal = new TreeMap<>();
       JsonNode processors = tree.path("processors");
@@ -113,8 +118,7 @@ public final class SocProfiles {
       p = JSON.treeToValue(tree, SocProfile.class);
       p = withThermal(p, thermal, source);
     } catch (JsonMappingException e) {
-      String where = e.getPath().isEmpty() ? "" : " at " + path(e);
-      throw new SplitstreamException("SoC profile " + source + ": " + firstLine(e.getOriginalMessage()) + where
+      throw new SplitstreamException("SoC profile " + source + ": " + io.splitstream.devices.io.JsonErrors.describe(e)
           + "; see docs/profiles.md for the fields", e);
     } catch (JsonProcessingException e) {
       throw new SplitstreamException("SoC profile " + source + " is not valid JSON: " + firstLine(e.getOriginalMessage())

@@ -18,6 +18,13 @@ import java.util.stream.Collectors;
  */
 public final class InputShapes {
   private static final InputShapes NONE = new InputShapes(Map.of());
+  /**
+   * The most elements one given input may have: 2^26, a 256 MiB float tensor. A frame is held
+   * several times over (admission buffer, stages, outputs) in a heap of about 1 GiB, and ONNX
+   * Runtime's Java tensors are indexed by int, so larger inputs cannot run.
+   */
+  public static final long MAX_ELEMENTS = 1L << 26;
+
   private static final String SYNTAX = "name=d0,d1,...;name2=... as in x=1,3,320,320";
 
   private final Map<String, List<Long>> shapes;
@@ -36,7 +43,8 @@ public final class InputShapes {
    * last {@code =}, so names such as {@code input:0} work. Blank text gives {@link #none()}.
    *
    * @throws SplitstreamException naming the bad entry when a dimension is not a positive integer,
-   *     an entry has no {@code =}, or a name repeats
+   *     an entry has no {@code =}, a name repeats, or an input has more than {@link #MAX_ELEMENTS}
+   *     elements
    */
   public static InputShapes parse(String text) {
     if (text == null || text.isBlank()) {
@@ -66,6 +74,14 @@ public final class InputShapes {
               + "' must be a positive integer; write " + SYNTAX);
         }
         dims.add(v);
+      }
+      long elements = 1;
+      for (long v : dims) {
+        elements = v > MAX_ELEMENTS ? MAX_ELEMENTS + 1 : Math.min(MAX_ELEMENTS + 1, elements * v);
+      }
+      if (elements > MAX_ELEMENTS) {
+        throw new SplitstreamException("input shape '" + e + "' is too large: at most " + MAX_ELEMENTS
+            + " elements per input (e.g. 1,3,4096,4096); give smaller dimensions");
       }
       if (m.put(name, List.copyOf(dims)) != null) {
         throw new SplitstreamException("input shape for '" + name + "' is given twice in '" + text + "': give it once");

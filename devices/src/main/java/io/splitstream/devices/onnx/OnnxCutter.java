@@ -24,8 +24,11 @@ import java.util.TreeSet;
  * Constant nodes its nodes read, the activations crossing the cut in front of it as inputs and
  * those crossing the cut behind it as outputs (a tensor may be both: it passes straight through).
  * Input and output types come from the source's declarations where they agree with the probe,
- * otherwise from the probe with the rank fixed and every dimension left open, so the segment runs
- * at any input size the whole model runs at.
+ * otherwise from the probe with the rank fixed and every dimension left open that the runtime's
+ * shape inference of the whole model leaves open, so the segment runs at any input size the whole
+ * model runs at and its own shape inference knows what the whole model's knew (a Resize whose
+ * {@code sizes} crosses the cut needs that tensor's length, or ONNX Runtime fails to load the
+ * segment: "Number of elements of input 'sizes' (0) must be same as rank of input 'X' (4)").
  */
 final class OnnxCutter {
   private OnnxCutter() {}
@@ -96,16 +99,22 @@ final class OnnxCutter {
         g.cost(from, to));
   }
 
-  /** The declared value info when it agrees with the probe, else the probed type with open dims. */
+  /**
+   * The declared value info when it agrees with the probe, else the probed type with the dims the
+   * runtime inferred for the whole model (where they agree with the probe) and the others open.
+   */
   private static ValueInfoProto valueInfo(OnnxGraph g, Structure s, String name) {
     TensorSpec probed = g.tensor(name).orElseThrow(() -> new IllegalStateException("no spec for " + name));
     ValueInfoProto declared = s.declared.get(name);
     if (declared != null && agrees(declared, probed)) {
       return declared;
     }
+    List<Long> inferred = g.inferredShape(name).filter(d -> d.size() == probed.shape().size()).orElse(List.of());
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (int i = 0; i < probed.shape().size(); i++) {
-      shape.addDim(TensorShapeProto.Dimension.getDefaultInstance());
+      boolean fixed = !inferred.isEmpty() && inferred.get(i).equals(probed.shape().get(i));
+      shape.addDim(fixed ? TensorShapeProto.Dimension.newBuilder().setDimValue(probed.shape().get(i)).build()
+          : TensorShapeProto.Dimension.getDefaultInstance());
     }
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(probed.type().onnxCode()).setShape(shape))).build();

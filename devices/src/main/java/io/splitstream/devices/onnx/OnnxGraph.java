@@ -30,6 +30,7 @@ public final class OnnxGraph {
   private final List<GraphNode> nodes;
   private final Map<String, TensorSpec> specs;
   private final Map<String, String> problems;
+  private final Map<String, List<Long>> inferred;
   /** Activations in production order: model inputs, then node outputs in topological order. */
   private final List<String> activations;
   private final Map<String, Integer> producedAt;
@@ -41,6 +42,7 @@ public final class OnnxGraph {
     this.structure = s;
     this.specs = probe.specs();
     this.problems = probe.problems();
+    this.inferred = probe.inferred();
     int n = s.nodes.size();
     List<GraphNode> built = new ArrayList<>(n);
     List<Set<String>> reads = new ArrayList<>(n);
@@ -113,6 +115,15 @@ public final class OnnxGraph {
   /** Model outputs with their probed shapes. */
   public List<TensorSpec> outputs() {
     return structure.outputs.stream().map(t -> tensor(t.name()).orElse(t)).toList();
+  }
+
+  /**
+   * A node output's shape as the runtime infers it from the model's declared inputs, before any
+   * run ({@code -1} where only a run tells); empty when the runtime inferred none. Unlike {@link
+   * #tensor}, it holds at every input size, so a segment may declare its fixed dimensions.
+   */
+  Optional<List<Long>> inferredShape(String name) {
+    return Optional.ofNullable(inferred.get(name));
   }
 
   /**

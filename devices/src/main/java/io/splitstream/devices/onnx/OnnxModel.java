@@ -220,14 +220,23 @@ public final class OnnxModel implements Model {
     int n = g.size();
     int prev = 0;
     for (int c : cuts) {
-      if (c <= prev || c >= n) {
+      if (c < 1 || c >= n) {
         throw badCut(String.valueOf(c), n);
       }
+      if (c == prev) {
+        throw new SplitstreamException("cut " + c + " is given twice: give each cut once, e.g. " + c);
+      }
+      if (c < prev) {
+        throw new SplitstreamException("cuts " + prev + "," + c + " are not increasing: give each cut once, in"
+            + " increasing order, e.g. " + c + "," + prev);
+      }
+      prev = c;
+    }
+    for (int c : cuts) {
       g.whyNotCut(c).ifPresent(why -> {
         throw new SplitstreamException("cut " + c + " is not valid for " + name + ": " + why
             + "; list the valid cuts with ./splitstream profile --model " + name);
       });
-      prev = c;
     }
     List<Segment> segments = new ArrayList<>(cuts.length + 1);
     int from = 0;
@@ -244,9 +253,13 @@ public final class OnnxModel implements Model {
     if (cuts == null || cuts.isBlank()) {
       return cut(new int[0]);
     }
-    String[] parts = cuts.strip().split("[,\\s]+");
+    String[] parts = cuts.strip().split("\\s*,\\s*|\\s+", -1);
     int[] values = new int[parts.length];
     for (int i = 0; i < parts.length; i++) {
+      if (parts[i].isEmpty()) {
+        throw new SplitstreamException("cuts '" + cuts + "' have an empty entry: write node boundaries separated by"
+            + " single commas, e.g. 12,40");
+      }
       try {
         values[i] = Integer.parseInt(parts[i]);
       } catch (NumberFormatException e) {

@@ -31,8 +31,12 @@ final class Probe {
    * @param specs concrete spec of every carryable activation (model inputs and node outputs)
    * @param problems why an activation cannot be carried (not a tensor, or an element type
    *     Splitstream lacks), by name
+   * @param inferred the shape of each node output as the runtime's own shape inference gives it
+   *     when it loads the model at its declared inputs, before any run: {@code -1} where a
+   *     dimension is known only at run time (it follows a dynamic input dimension, or data). A
+   *     dimension given here holds at every input size the model accepts.
    */
-  record Result(Map<String, TensorSpec> specs, Map<String, String> problems) {}
+  record Result(Map<String, TensorSpec> specs, Map<String, String> problems, Map<String, List<Long>> inferred) {}
 
   private Probe() {}
 
@@ -60,7 +64,13 @@ final class Probe {
     for (TensorSpec in : s.inputs) {
       specs.put(in.name(), new TensorSpec(in.name(), in.type(), boxed(shapes.get(in.name()))));
     }
+    Map<String, List<Long>> inferred = new HashMap<>();
     try (OrtSession session = Ort.session(probeModel, false)) {
+      for (Map.Entry<String, ai.onnxruntime.NodeInfo> e : session.getOutputInfo().entrySet()) {
+        if (e.getValue().getInfo() instanceof TensorInfo info) {
+          inferred.put(e.getKey(), boxed(info.getShape()));
+        }
+      }
       Map<String, OnnxTensor> feed = new LinkedHashMap<>();
       try {
         for (String name : session.getInputNames()) {
@@ -91,7 +101,7 @@ final class Probe {
           + (defaulted ? " (dynamic dimensions taken as 1)" : "") + ": " + Ort.oneLine(e, 300)
           + "; give concrete input shapes such as --input-shape " + example(s.inputs), e);
     }
-    return new Result(Map.copyOf(specs), Map.copyOf(problems));
+    return new Result(Map.copyOf(specs), Map.copyOf(problems), Map.copyOf(inferred));
   }
 
   private static String example(List<TensorSpec> inputs) {

@@ -10,6 +10,7 @@ import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.processor.Availability;
 import io.splitstream.devices.processor.Execution;
 import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.OpenSegments;
 import io.splitstream.devices.processor.MeasuredSegment;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
@@ -45,7 +46,7 @@ public final class OnnxRuntimeProcessor implements Processor {
   private final int threads;
   private final boolean allowCpuFallback;
   private final Availability availability = new Availability();
-  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final OpenSegments open = new OpenSegments();
   private final String description;
 
   private OnnxRuntimeProcessor(String id, ProcessorKind kind, ExecutionProvider provider, int threads,
@@ -167,27 +168,19 @@ public final class OnnxRuntimeProcessor implements Processor {
 
   @Override
   public LoadedSegment load(Segment segment) {
-    if (!availability.online()) {
-      throw new ProcessorOfflineException(id);
-    }
-    firstUnsupportedOp(segment).ifPresent(op -> {
-      throw new UnsupportedOpException(segment.label(), id, op);
-    });
+    OpenSegments.checkLoadable(this, segment);
     long start = System.nanoTime();
     OrtSegmentSession session;
     try (OrtSession.SessionOptions options = sessionOptions()) {
       session = OrtSegmentSession.open(segment, options, id);
     }
     return new MeasuredSegment(segment, this, Duration.ofNanos(System.nanoTime() - start), session::run, session::close,
-        open);
+        open.set());
   }
 
   @Override
   public void close() {
-    // frees what callers forgot to close; each LoadedSegment.close is idempotent
-    for (LoadedSegment l : java.util.List.copyOf(open)) {
-      l.close();
-    }
+    open.closeAll();
   }
 
   @Override

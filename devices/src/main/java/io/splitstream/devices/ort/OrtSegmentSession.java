@@ -155,7 +155,7 @@ public final class OrtSegmentSession implements AutoCloseable {
   }
 
   private TensorMap runOpen(TensorMap inputs) {
-    check(inputs);
+    io.splitstream.devices.processor.SegmentInputs.check(segment.label(), inputSpecs.values(), inputs);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> feeds = new HashMap<>(inputs.size() * 2);
     Map<String, OnnxTensor> pinned = allPinned ? new HashMap<>(outputNames.size() * 2) : null;
@@ -212,35 +212,6 @@ public final class OrtSegmentSession implements AutoCloseable {
     return Tensor.of(type, info.getShape(), bytes);
   }
 
-  private void check(TensorMap inputs) {
-    for (String name : inputs.names()) {
-      if (!inputSpecs.containsKey(name)) {
-        throw new SplitstreamException("segment " + segment.label() + " has no input '" + name + "': its inputs are "
-            + inputSpecs.keySet());
-      }
-    }
-    for (TensorSpec spec : inputSpecs.values()) {
-      if (!inputs.contains(spec.name())) {
-        throw new SplitstreamException("segment " + segment.label() + " needs input '" + spec.name() + "' ("
-            + spec.type() + spec.shape() + "), which was not given; got " + inputs.names());
-      }
-      Tensor t = inputs.get(spec.name());
-      if (t.type() != spec.type()) {
-        throw new SplitstreamException("input '" + spec.name() + "' of segment " + segment.label() + " is " + t.type()
-            + ", expected " + spec.type() + ": convert it before feeding");
-      }
-      long[] shape = t.shape();
-      List<Long> want = spec.shape();
-      boolean ok = shape.length == want.size();
-      for (int i = 0; ok && i < shape.length; i++) {
-        ok = want.get(i) < 0 || want.get(i) == shape[i];
-      }
-      if (!ok) {
-        throw new SplitstreamException("input '" + spec.name() + "' of segment " + segment.label() + " has shape "
-            + Arrays.toString(shape) + ", expected " + want + " (-1 = any): resize the input to match");
-      }
-    }
-  }
 
   private static TensorSpec spec(String name, NodeInfo info) {
     if (!(info.getInfo() instanceof TensorInfo ti)) {

@@ -58,6 +58,38 @@ public final class Platforms {
   }
 
   /**
+   * Refuses a second processor on the host CPU for the same model format as an earlier one:
+   * {@code cpuFormats} maps each format to the spec of the host-CPU processor that runs it.
+   */
+  private static void refuseSharedHostCpu(String name, String spec, java.util.Map<String, String> cpuFormats) {
+    String format;
+    if (name.equals("tflite")) {
+      format = "TFLite";
+    } else if (name.equals("cpu")) {
+      format = "ONNX";
+    } else {
+      ExecutionProvider ep;
+      try {
+        ep = ExecutionProvider.byName(name);
+      } catch (SplitstreamException e) {
+        return; // an unknown spec: refused with the valid names where the processor is made
+      }
+      if (ep != ExecutionProvider.CPU && ep != ExecutionProvider.DNNL && ep != ExecutionProvider.XNNPACK
+          && ep != ExecutionProvider.OPENVINO) {
+        return;
+      }
+      format = "ONNX";
+    }
+    String earlier = cpuFormats.putIfAbsent(format, spec);
+    if (earlier != null) {
+      throw new SplitstreamException("processors '" + earlier + "' and '" + spec + "' both compute on this host's CPU ("
+          + Runtime.getRuntime().availableProcessors() + " cores) and both run " + format
+          + " models, so a plan would count them as two processors working in parallel: give one of them"
+          + " (e.g. cpu:<threads> for more threads)");
+    }
+  }
+
+  /**
    * Real processors on this host, one per spec: {@code cpu} or {@code cpu:<threads>} (ONNX
    * Runtime CPU), {@code tflite} or {@code tflite:<threads>} (TFLite interpreter, XNNPACK), or an
    * execution provider name ({@code cuda}, {@code tensorrt}, {@code openvino}, {@code dnnl},
@@ -68,8 +100,16 @@ public final class Platforms {
    * processor is a CPU; with a device provider, transfers are not modelled yet and also report 0
    * (the description says so).
    *
+   * <p><b>Shared hardware.</b> Processors that compute on the host CPU ({@code cpu}, {@code tflite},
+   * and the {@code dnnl}, {@code xnnpack} and {@code openvino} providers) share its cores, so two of
+   * them that run the same model format (which one plan could put on two stages, planned as if
+   * they worked in parallel) are refused: give one, with more threads if wanted. {@code cpu} with
+   * {@code tflite} is allowed: no model runs on both (ONNX on one, TFLite on the other), so no plan
+   * uses both.
+   *
    * @param threads default threads per processor where a spec gives none
-   * @throws SplitstreamException for an unknown spec (listing the valid ones) or an empty list
+   * @throws SplitstreamException for an unknown spec (listing the valid ones), an empty list, or
+   *     two host-CPU processors for the same model format
    * @throws io.splitstream.devices.ort.ProviderUnavailableException when a provider is missing
    */
   public static Platform host(List<String> processorSpecs, int threads) {
@@ -79,6 +119,7 @@ public final class Platforms {
     }
     List<Processor> processors = new ArrayList<>();
     Set<String> ids = new HashSet<>();
+    java.util.Map<String, String> hostCpuByFormat = new java.util.HashMap<>();
     boolean allCpu = true;
     for (String spec : processorSpecs) {
       String s = spec.strip().toLowerCase(Locale.ROOT);
@@ -93,11 +134,15 @@ public final class Platforms {
           throw new SplitstreamException("processor spec '" + spec + "': threads after ':' must be a whole number, e.g. "
               + name + ":2");
         }
+        HostThreads.check(t, "processor spec '" + spec + "'");
+      } else {
+        HostThreads.check(t, "--threads " + t);
       }
       String id = name;
       for (int n = 2; !ids.add(id); n++) {
         id = name + "-" + n;
       }
+      refuseSharedHostCpu(name, spec, hostCpuByFormat);
       Processor p;
       if (name.equals("cpu")) {
         p = OnnxRuntimeProcessor.cpu(id, t);

@@ -1,13 +1,15 @@
 package io.splitstream.devices.processor;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How much of a processor is left to us right now: the share other apps leave (0–1], the thermal
  * throttle as a fraction of full clock (0–1], and whether it is online at all. Changes while the
  * processor runs; readers always see a consistent triple.
  *
- * <p>Thread-safe. An emulated processor's service time is divided by {@link #speedFactor()}; a
+ * <p>Thread-safe: each setter replaces the triple atomically ({@link AtomicReference#updateAndGet}),
+ * so concurrent setters of different fields never undo each other. An emulated processor's service time is divided by {@link #speedFactor()}; a
  * real processor's availability is what the host gives it and is reported, not imposed.
  */
 public final class Availability {
@@ -36,41 +38,38 @@ public final class Availability {
 
   public static final State FULL = new State(1, 1, true);
 
-  private volatile State state = FULL;
+  private final AtomicReference<State> state = new AtomicReference<>(FULL);
 
   public State state() {
-    return state;
+    return state.get();
   }
 
   public double speedFactor() {
-    return state.speedFactor();
+    return state().speedFactor();
   }
 
   public boolean online() {
-    return state.online();
+    return state().online();
   }
 
   public void set(State next) {
-    state = next;
+    state.set(java.util.Objects.requireNonNull(next, "next"));
   }
 
   public void setShare(double share) {
-    State s = state;
-    state = new State(share, s.throttle(), s.online());
+    state.updateAndGet(s -> new State(share, s.throttle(), s.online()));
   }
 
   public void setThrottle(double throttle) {
-    State s = state;
-    state = new State(s.share(), throttle, s.online());
+    state.updateAndGet(s -> new State(s.share(), throttle, s.online()));
   }
 
   public void setOnline(boolean online) {
-    State s = state;
-    state = new State(s.share(), s.throttle(), online);
+    state.updateAndGet(s -> new State(s.share(), s.throttle(), online));
   }
 
   @Override
   public String toString() {
-    return state.toString();
+    return state().toString();
   }
 }

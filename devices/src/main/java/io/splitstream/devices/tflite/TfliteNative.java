@@ -1,5 +1,6 @@
 package io.splitstream.devices.tflite;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,14 +85,7 @@ public final class TfliteNative {
       if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
         return target;
       }
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".lib-", ".tmp");
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      OutputFiles.write(target, bytes);
       return target;
     } catch (IOException e) {
       throw new SplitstreamException("could not extract the TFLite native library to " + dir + ": " + e.getMessage()

@@ -5,6 +5,7 @@ import io.splitstream.devices.model.ModelFormat;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.processor.Availability;
 import io.splitstream.devices.processor.LoadedSegment;
+import io.splitstream.devices.processor.OpenSegments;
 import io.splitstream.devices.processor.MeasuredSegment;
 import io.splitstream.devices.processor.Processor;
 import io.splitstream.devices.processor.ProcessorKind;
@@ -37,7 +38,7 @@ public final class TfliteProcessor implements Processor {
   private final String id;
   private final int threads;
   private final Availability availability = new Availability();
-  private final java.util.Set<LoadedSegment> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final OpenSegments open = new OpenSegments();
 
   private TfliteProcessor(String id, int threads) {
     if (id == null || id.isBlank()) {
@@ -107,28 +108,16 @@ public final class TfliteProcessor implements Processor {
 
   @Override
   public LoadedSegment load(Segment segment) {
-    if (!availability.online()) {
-      throw new ProcessorOfflineException(id);
-    }
-    if (segment.format() != ModelFormat.TFLITE) {
-      throw new SplitstreamException("segment " + segment.label() + " is " + segment.format() + ", but processor '" + id
-          + "' runs TFLite only: place it on an ONNX Runtime processor");
-    }
-    firstUnsupportedOp(segment).ifPresent(op -> {
-      throw new UnsupportedOpException(segment.label(), id, op);
-    });
+    OpenSegments.checkLoadable(this, segment);
     long start = System.nanoTime();
     TfliteSegmentSession session = TfliteSegmentSession.open(segment, threads, id);
     return new MeasuredSegment(segment, this, Duration.ofNanos(System.nanoTime() - start), session::run, session::close,
-        open);
+        open.set());
   }
 
   @Override
   public void close() {
-    // frees what callers forgot to close; each LoadedSegment.close is idempotent
-    for (LoadedSegment l : java.util.List.copyOf(open)) {
-      l.close();
-    }
+    open.closeAll();
   }
 
   @Override

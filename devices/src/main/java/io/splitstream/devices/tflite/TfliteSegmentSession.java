@@ -153,7 +153,7 @@ public final class TfliteSegmentSession implements AutoCloseable {
   }
 
   private TensorMap runOpen(TensorMap in) {
-    check(in);
+    io.splitstream.devices.processor.SegmentInputs.check(segment.label(), inputs, in);
     for (Map.Entry<String, Tensor> e : in.asMap().entrySet()) {
       inputSlots[inputIndex.get(e.getKey())] = e.getValue().data();
     }
@@ -181,29 +181,6 @@ public final class TfliteSegmentSession implements AutoCloseable {
     return TensorMap.of(out);
   }
 
-  private void check(TensorMap in) {
-    for (String name : in.names()) {
-      if (!inputIndex.containsKey(name)) {
-        throw new SplitstreamException("segment " + segment.label() + " has no input '" + name + "': its inputs are "
-            + inputs.stream().map(TensorSpec::name).toList());
-      }
-    }
-    for (TensorSpec spec : inputs) {
-      if (!in.contains(spec.name())) {
-        throw new SplitstreamException("segment " + segment.label() + " needs input '" + spec.name() + "' ("
-            + spec.type() + spec.shape() + "), which was not given; got " + in.names());
-      }
-      Tensor t = in.get(spec.name());
-      if (t.type() != spec.type()) {
-        throw new SplitstreamException("input '" + spec.name() + "' of segment " + segment.label() + " is " + t.type()
-            + ", expected " + spec.type() + ": convert it before feeding");
-      }
-      if (!Arrays.equals(t.shape(), spec.shapeArray())) {
-        throw new SplitstreamException("input '" + spec.name() + "' of segment " + segment.label() + " has shape "
-            + Arrays.toString(t.shape()) + ", expected " + spec.shape() + ": resize the input to match");
-      }
-    }
-  }
 
   private TensorSpec spec(org.tensorflow.lite.Tensor t) {
     return new TensorSpec(t.name(), elementType(t.dataType(), t.name()),

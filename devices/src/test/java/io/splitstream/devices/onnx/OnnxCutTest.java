@@ -25,8 +25,14 @@ class OnnxCutTest {
   @Test
   void invalidCutsAreRefusedInOneLine() {
     OnnxModel m = TestModels.blazeface();
-    assertThatThrownBy(() -> m.cut(12, 12)).isInstanceOf(SplitstreamException.class).hasMessage("cut 12" + BLAZE_RULE);
-    assertThatThrownBy(() -> m.cut(40, 12)).hasMessage("cut 12" + BLAZE_RULE);
+    assertThatThrownBy(() -> m.cut(12, 12)).isInstanceOf(SplitstreamException.class)
+        .hasMessage("cut 12 is given twice: give each cut once, e.g. 12");
+    // the order is at fault, not the cut: 12 is valid, and the remedy says what would be
+    assertThatThrownBy(() -> m.cut(40, 12))
+        .hasMessage("cuts 40,12 are not increasing: give each cut once, in increasing order, e.g. 12,40");
+    assertThatThrownBy(() -> m.cut("5,,40")).hasMessage("cuts '5,,40' have an empty entry: write node boundaries"
+        + " separated by single commas, e.g. 12,40");
+    assertThatThrownBy(() -> m.cut("5,40,")).hasMessageContaining("empty entry");
     assertThatThrownBy(() -> m.cut(0)).hasMessage("cut 0" + BLAZE_RULE);
     assertThatThrownBy(() -> m.cut(104)).hasMessage("cut 104" + BLAZE_RULE);
     assertThatThrownBy(() -> m.cut(-3)).hasMessage("cut -3" + BLAZE_RULE);

@@ -36,13 +36,25 @@ class PlatformsTest {
 
   @Test
   void hostPlatformFromSpecs() {
-    try (Platform p = Platforms.host(List.of("cpu:1", "tflite", "cpu"), 2)) {
+    try (Platform p = Platforms.host(List.of("cpu:1", "tflite"), 2)) {
       assertThat(p.emulated()).isFalse();
       assertThat(p.interconnect()).isSameAs(Interconnect.SHARED_MEMORY);
-      assertThat(p.processors()).extracting(Processor::id).containsExactly("cpu", "tflite", "cpu-2");
+      assertThat(p.processors()).extracting(Processor::id).containsExactly("cpu", "tflite");
       assertThat(p.processor("cpu").description()).contains("1 intra-op thread");
-      assertThat(p.processor("cpu-2").description()).contains("2 intra-op threads");
-      assertThat(p.processor("tflite").description()).contains("TFLite").doesNotContain("emulated");
+      assertThat(p.processor("tflite").description()).contains("2 threads").contains("TFLite").doesNotContain("emulated");
+    }
+  }
+
+  @Test
+  void twoProcessorsOnTheHostCpuThatCouldShareAPlanAreRefused() {
+    // both would be planned as independent processors, though they compute on the same cores
+    for (List<String> specs : List.of(List.of("cpu", "cpu"), List.of("cpu:1", "cpu:1"), List.of("tflite", "tflite:2"),
+        List.of("cpu", "xnnpack"), List.of("cpu", "onednn"))) {
+      assertThatThrownBy(() -> Platforms.host(specs, 1))
+          .as("%s", specs)
+          .isInstanceOf(SplitstreamException.class)
+          .hasMessageContaining("both compute on this host's CPU")
+          .hasMessageContaining("give one of them");
     }
   }
 

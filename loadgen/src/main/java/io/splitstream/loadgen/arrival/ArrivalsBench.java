@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "arrivals", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
+      "Each arrival process's measured rate and burstiness against the configured ones.",
       "Each arrival process (constant, Poisson, burst, gamma, MMPP, ramp, trace replay) run by a synthetic source in",
       "virtual time; measured mean rate and coefficient of variation of the gaps (MMPP: dwell times) against the",
       "configured ones, from the frames' capture times."

@@ -33,14 +33,18 @@ public record ImageInput(String name, ElementType type, ImageLayout layout, int 
    *
    * @throws SplitstreamException naming the input and its shape or type when an image can't fill it
    */
+  /** What to do instead: a synthetic source fills any input (random values of the input's type and shape). */
+  static final String REMEDY = "for a model that does not take one image, use a synthetic source, which fills any"
+      + " input, e.g. --source synthetic:constant,rate=30";
+
   public static ImageInput of(TensorSpec spec) {
     return from(spec).orElseThrow(() -> {
       if (from(new TensorSpec(spec.name(), ElementType.FLOAT32, spec.shape())).isPresent()) {
         return new SplitstreamException("model input '" + spec.name() + "' has type " + spec.type()
-            + " which an image source can't fill: expects FLOAT32 (normalised) or UINT8 (raw pixels)");
+            + " which an image source can't fill: expects FLOAT32 (normalised) or UINT8 (raw pixels); " + REMEDY);
       }
       return new SplitstreamException("model input '" + spec.name() + "' has shape " + spec.shape()
-          + " which an image source can't fill: expects [N,H,W,C] or [N,C,H,W] with C of 1 or 3");
+          + " which an image source can't fill: one image fills [1,H,W,C] or [1,C,H,W] with C of 1 or 3; " + REMEDY);
     });
   }
 

@@ -1,7 +1,6 @@
 package io.splitstream.loadgen.recording;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.loadgen.Emission;
@@ -151,9 +150,7 @@ public final class AudioReplaySource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return context.paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
+    return Emission.of(context, context.paced(), Cursor::new);
   }
 
   @Override
@@ -187,13 +184,9 @@ public final class AudioReplaySource implements FrameSource {
     @Override
     public TensorMap tensors() {
       int w = windowing.window();
-      ByteBuffer buf = ByteBuffer.allocateDirect(w * 4).order(ByteOrder.nativeOrder());
       int start = (int) (k * windowing.hop());
-      for (int i = 0; i < w; i++) {
-        buf.putFloat(samples[start + i]);
-      }
-      buf.flip();
-      return TensorMap.of(context.input().name(), Tensor.of(ElementType.FLOAT32, new long[] {1, w}, buf));
+      return TensorMap.of(context.input().name(),
+          Tensor.ofFloats(new long[] {1, w}, java.util.Arrays.copyOfRange(samples, start, start + w)));
     }
 
     @Override

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
+      "Write a seeded sample recording: a sensor CSV or an audio WAV.",
       "Write a sample recording the project generates itself (seeded): --kind sensor, a CSV of a 6-channel IMU",
       "(time_s, acc_x/y/z, gyro_x/y/z) at --rate Hz; --kind audio, a 16-bit PCM WAV at --rate Hz (tones in noise).",
       "Replay them with --source sensor:FILE.csv or --source audio:FILE.wav on a model from models generate."

@@ -1,7 +1,6 @@
 package io.splitstream.loadgen.recording;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.loadgen.Emission;
@@ -10,8 +9,6 @@ import io.splitstream.loadgen.Options;
 import io.splitstream.pipeline.frame.Frame;
 import io.splitstream.pipeline.source.FrameSource;
 import io.splitstream.pipeline.source.SourceContext;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,9 +116,7 @@ public final class SensorReplaySource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return context.paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
+    return Emission.of(context, context.paced(), Cursor::new);
   }
 
   @Override
@@ -167,15 +162,12 @@ public final class SensorReplaySource implements FrameSource {
     public TensorMap tensors() {
       int w = windowing.window();
       int c = channels.size();
-      ByteBuffer buf = ByteBuffer.allocateDirect(w * c * 4).order(ByteOrder.nativeOrder());
+      float[] v = new float[w * c];
       int start = (int) (k * windowing.hop());
       for (int i = 0; i < w; i++) {
-        for (int j = 0; j < c; j++) {
-          buf.putFloat(samples[start + i][j]);
-        }
+        System.arraycopy(samples[start + i], 0, v, i * c, c);
       }
-      buf.flip();
-      return TensorMap.of(context.input().name(), Tensor.of(ElementType.FLOAT32, new long[] {1, w, c}, buf));
+      return TensorMap.of(context.input().name(), Tensor.ofFloats(new long[] {1, w, c}, v));
     }
 
     @Override

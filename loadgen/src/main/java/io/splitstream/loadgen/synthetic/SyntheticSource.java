@@ -83,10 +83,14 @@ public final class SyntheticSource implements FrameSource {
   }
 
   @Override
+  public java.util.Optional<ChosenShape> chosenInputShape() {
+    return java.util.Optional.of(new ChosenShape(Arrays.stream(shape).boxed().toList(),
+        "synthetic frames' default: batch 1, every other dynamic dimension " + DEFAULT_DYNAMIC_DIM));
+  }
+
+  @Override
   public Flux<Frame> frames() {
-    return context.paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Cursor::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Cursor::new);
+    return Emission.of(context, context.paced(), Cursor::new);
   }
 
   @Override

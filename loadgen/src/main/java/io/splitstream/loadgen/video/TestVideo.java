@@ -23,14 +23,40 @@ import org.bytedeco.javacv.Frame;
  *
  * <p>Codec: H.264 through libx264 or, in the bytedeco FFmpeg build that has no libx264,
  * libopenh264; MPEG-4 part 2 when neither exists ({@link #codec()} says which). Container: MP4.
- * Thread-safe: the file is written under a temporary name and moved into place, so a reader never
- * sees a half-written video and concurrent writers of the same file are harmless.
+ * Thread-safe: the file is written under a temporary name ({@code <name>.<pid>.<random>.part}) and
+ * moved into place, so a reader never sees a half-written video and concurrent writers of the same
+ * file are harmless. A partial file is deleted when writing fails or the JVM shuts down (Ctrl-C), and
+ * one left behind by a killed process (its pid no longer runs) is deleted by the next {@link #ensure}.
+ *
+ * <p>Sizes are capped ({@link #MAX_SIDE}, {@link #MAX_PIXELS}) so a typo cannot start hours of
+ * encoding; a clip is short and loops to fill a long run (see {@link TestVideoSourceProvider}).
  */
 public final class TestVideo {
+  /** The largest test video frame: 8K UHD, the most H.264's levels (6.2) take. */
+  public static final int MAX_WIDTH = 7680;
+  public static final int MAX_HEIGHT = 4320;
+
   /** Bumped when the drawing changes, so cached videos of an older look are not reused. */
   static final int CONTENT_VERSION = 1;
 
   private static final List<String> ENCODERS = List.of("libx264", "libopenh264", "mpeg4");
+
+  /** Largest width or height of a generated video: 4K UHD's width. */
+  public static final int MAX_SIDE = 3840;
+
+  /**
+   * Most pixels a generated video may hold over all its frames: 5 minutes of 640x480 at 30 fps
+   * (2.76e9), about a minute of encoding on one core here. A longer run loops the clip instead.
+   */
+  public static final long MAX_PIXELS = 640L * 480 * 30 * 300;
+
+  /** Told how many of the frames are written, after each; {@code done == total} at the end. */
+  @FunctionalInterface
+  public interface Progress {
+    void written(int done, int total);
+
+    Progress NONE = (done, total) -> {};
+  }
 
   private TestVideo() {}
 
@@ -44,25 +70,27 @@ public final class TestVideo {
    * @throws SplitstreamException when a parameter is out of range or the file can't be written
    */
   public static Path ensure(Path file, int width, int height, double fps, Duration length) {
-    if (width < 16 || height < 16 || width % 2 != 0 || height % 2 != 0) {
-      throw new SplitstreamException("test video size " + width + "x" + height
-          + " is not usable: width and height must be even and at least 16");
-    }
-    if (!(fps > 0) || fps > 1000) {
-      throw new SplitstreamException("test video fps " + fps + " is not usable: give a rate in (0, 1000]");
-    }
-    if (length.isZero() || length.isNegative()) {
-      throw new SplitstreamException("test video length " + length + " is not usable: give a positive length");
-    }
+    return ensure(file, width, height, fps, length, Progress.NONE);
+  }
+
+  /**
+   * As {@link #ensure(Path, int, int, double, Duration)}, telling {@code progress} after every frame
+   * written (nothing when the file exists already).
+   */
+  public static Path ensure(Path file, int width, int height, double fps, Duration length, Progress progress) {
+    check(width, height, fps, length);
     try {
       if (Files.isRegularFile(file) && Files.size(file) > 0) {
         return file;
       }
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".part");
+      deleteStaleParts(dir, file.getFileName().toString());
+      Path tmp = Files.createTempFile(dir, file.getFileName() + "." + ProcessHandle.current().pid() + ".", ".part");
+      Thread cleanup = new Thread(() -> deleteQuietly(tmp), "testvideo-part-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup);
       try {
-        write(tmp, width, height, fps, frameCount(fps, length));
+        write(tmp, width, height, fps, frameCount(fps, length), progress);
         try {
           Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -70,11 +98,72 @@ public final class TestVideo {
         }
       } finally {
         Files.deleteIfExists(tmp);
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook deletes what is left
+        }
       }
       return file;
     } catch (IOException e) {
       throw new SplitstreamException("test video '" + file + "' can't be written: " + FFmpeg.firstLine(e)
           + "; check that its folder is writable or point splitstream.cache elsewhere", e);
+    }
+  }
+
+  /**
+   * Checks a test video's parameters, before anything is written.
+   *
+   * @throws SplitstreamException naming the parameter, the limit and the remedy
+   */
+  public static void check(int width, int height, double fps, Duration length) {
+    if (width < 16 || height < 16 || width % 2 != 0 || height % 2 != 0) {
+      throw new SplitstreamException("test video size " + width + "x" + height
+          + " is not usable: width and height must be even and at least 16");
+    }
+    if (width > MAX_SIDE || height > MAX_SIDE) {
+      throw new SplitstreamException("test video size " + width + "x" + height + " is not usable: width and height "
+          + "may be at most " + MAX_SIDE);
+    }
+    if (!(fps > 0) || fps > 1000) {
+      throw new SplitstreamException("test video fps " + fps + " is not usable: give a rate in (0, 1000]");
+    }
+    if (length.isZero() || length.isNegative()) {
+      throw new SplitstreamException("test video length " + length + " is not usable: give a positive length");
+    }
+    long pixels = (long) width * height * frameCount(fps, length);
+    if (pixels > MAX_PIXELS) {
+      throw new SplitstreamException(String.format(Locale.ROOT, "test video of %dx%d at %s fps for %s s is too "
+          + "large to generate (%.2g pixels over its frames, at most %.2g: e.g. 300 s of 640x480 at 30 fps): "
+          + "give fewer seconds or a smaller size; the clip loops, so --duration still sets how long a run lasts",
+          width, height, trim(fps), trim(length.toMillis() / 1000.0), (double) pixels, (double) MAX_PIXELS));
+    }
+  }
+
+  /** Deletes {@code <name>.<pid>.*.part} files in {@code dir} whose writing process no longer runs. */
+  static void deleteStaleParts(Path dir, String name) throws IOException {
+    try (var parts = Files.newDirectoryStream(dir, name + ".*.part")) {
+      for (Path p : parts) {
+        String rest = p.getFileName().toString().substring(name.length() + 1);
+        int dot = rest.indexOf('.');
+        long pid;
+        try {
+          pid = Long.parseLong(dot < 0 ? rest : rest.substring(0, dot));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
+          deleteQuietly(p);
+        }
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a partial file that can't be deleted now is deleted by the next ensure
     }
   }
 
@@ -161,7 +250,8 @@ public final class TestVideo {
     return bg;
   }
 
-  private static void write(Path tmp, int width, int height, double fps, int frames) throws IOException {
+  private static void write(Path tmp, int width, int height, double fps, int frames, Progress progress)
+      throws IOException {
     String codec = codec();
     try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(tmp.toFile(), width, height, 0)) {
       recorder.setFormat("mp4");
@@ -186,6 +276,7 @@ public final class TestVideo {
           buf.put(y * frame.imageStride, rgb, y * width * 3, width * 3);
         }
         recorder.record(frame, avutil.AV_PIX_FMT_RGB24);
+        progress.written(i + 1, frames);
       }
       recorder.stop();
     }

@@ -15,6 +15,7 @@ import io.splitstream.pipeline.source.SourceContext;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -39,8 +40,14 @@ import reactor.core.publisher.Flux;
  * are requested by then ({@link Emission#paced}); a pipeline that falls behind under {@code block}
  * slows the replay rather than queueing frames. At {@link ReplayRate#MAX}, or when the context is
  * unpaced, it decodes on the requesting thread, one picture per requested frame. A
- * decoding error part-way ends the stream with a {@link SplitstreamException}. The stream completes at
- * the end of the file or after the context's duration, whichever is first.
+ * decoding error part-way ends the stream with a {@link SplitstreamException}.
+ *
+ * <p>Length: without {@code loop} the stream completes at the end of the file or after the context's
+ * duration, whichever is first, and {@link #open} refuses a paced replay whose duration is longer
+ * than one pass over the file (naming the file's length), so a run never ends early unannounced.
+ * With {@code loop} the decoder starts the file again at its end, frame numbers and due times
+ * running on (the next pass is due one frame interval after the last picture), until the
+ * context's duration is over; without a duration a looped replay does not end.
  */
 public final class VideoReplaySource implements FrameSource {
   /** Frame rate assumed for pacing when a file has neither usable timestamps nor a declared rate. */
@@ -52,15 +59,17 @@ public final class VideoReplaySource implements FrameSource {
   private final PixelNormalization normalization;
   private final VideoInfo info;
   private final ImageInput input;
+  private final boolean loop;
 
   private VideoReplaySource(Path file, ReplayRate rate, SourceContext context, PixelNormalization normalization,
-      VideoInfo info, ImageInput input) {
+      VideoInfo info, ImageInput input, boolean loop) {
     this.file = file;
     this.rate = rate;
     this.context = context;
     this.normalization = normalization;
     this.info = info;
     this.input = input;
+    this.loop = loop;
   }
 
   /**
@@ -71,10 +80,48 @@ public final class VideoReplaySource implements FrameSource {
    */
   public static VideoReplaySource open(Path file, ReplayRate rate, SourceContext context,
       PixelNormalization normalization) {
+    return open(file, rate, context, normalization, false);
+  }
+
+  /**
+   * As {@link #open(Path, ReplayRate, SourceContext, PixelNormalization)}, replaying the file in a
+   * loop when {@code loop} is set.
+   *
+   * @throws SplitstreamException also when, without {@code loop}, a paced replay's duration is
+   *     longer than the file: the message gives the file's length and both remedies
+   */
+  public static VideoReplaySource open(Path file, ReplayRate rate, SourceContext context,
+      PixelNormalization normalization, boolean loop) {
     ImageInput declared = ImageInput.of(context.input());
     VideoInfo info = probe(file);
-    return new VideoReplaySource(file, rate, context, normalization, info,
-        declared.resolve(info.height(), info.width()));
+    VideoReplaySource source = new VideoReplaySource(file, rate, context, normalization, info,
+        declared.resolve(info.height(), info.width()), loop);
+    if (!loop && source.paced() && context.duration().isPresent()) {
+      Duration wanted = context.duration().get();
+      double fps = rate.kind() == ReplayRate.Kind.FIXED ? rate.fps() : 0;
+      info.playTime(fps).filter(length -> wanted.compareTo(length) > 0).ifPresent(length -> {
+        throw new SplitstreamException("--duration " + seconds(wanted) + " is longer than video '" + file + "' ("
+            + seconds(length) + " at " + (fps > 0 ? trim(fps) + " fps" : "its own rate")
+            + "): add ,loop=true to the source to replay it in a loop, or give --duration " + seconds(length)
+            + " or less");
+      });
+    }
+    return source;
+  }
+
+  private static String seconds(Duration d) {
+    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
+  }
+
+  @Override
+  public java.util.Optional<ChosenShape> chosenInputShape() {
+    return java.util.Optional.of(new ChosenShape(Arrays.stream(input.shape()).boxed().toList(),
+        "the video's picture size " + info.width() + "x" + info.height() + ", batch 1"));
+  }
+
+  /** Whether the replay starts the file again at its end. */
+  public boolean loops() {
+    return loop;
   }
 
   /**
@@ -110,7 +157,8 @@ public final class VideoReplaySource implements FrameSource {
       }
       double fps = g.getFrameRate();
       return new VideoInfo(g.getImageWidth(), g.getImageHeight(),
-          fps > 0 && Double.isFinite(fps) ? fps : 0, String.valueOf(g.getVideoCodecName()));
+          fps > 0 && Double.isFinite(fps) ? fps : 0, String.valueOf(g.getVideoCodecName()),
+          Math.max(0, g.getLengthInVideoFrames()), Math.max(0, g.getLengthInTime()));
     } catch (FrameGrabber.Exception e) {
       throw unreadable(file, "FFmpeg failed closing it: " + FFmpeg.describe(e));
     }
@@ -123,9 +171,7 @@ public final class VideoReplaySource implements FrameSource {
 
   @Override
   public Flux<Frame> frames() {
-    return paced()
-        ? Emission.paced(context.streamId(), context.scheduler(), context.duration(), Decoder::new)
-        : Emission.onDemand(context.streamId(), context.scheduler(), context.duration(), Decoder::new);
+    return Emission.of(context, paced(), Decoder::new);
   }
 
   @Override
@@ -134,7 +180,8 @@ public final class VideoReplaySource implements FrameSource {
         + (info.frameRate() > 0 ? trim(info.frameRate()) + " fps" : "unknown rate") + " -> " + input.type()
         + Arrays.toString(input.shape()) + " " + input.layout() + ", "
         + (paced() ? "replayed at " + (rate.kind() == ReplayRate.Kind.NATIVE ? "its own rate" : rate)
-            : "as fast as the pipeline takes frames");
+            : "as fast as the pipeline takes frames")
+        + (loop ? ", in a loop" : "");
   }
 
   /**
@@ -174,7 +221,12 @@ public final class VideoReplaySource implements FrameSource {
   private final class Decoder implements FrameCursor {
     private final FFmpegFrameGrabber grabber;
     private final double nominalFps;
+    /** Pictures emitted so far minus one, over all passes. */
     private long index = -1;
+    /** Pictures emitted in the current pass over the file minus one. */
+    private long passIndex = -1;
+    /** Due time of the current pass's first picture (native replay). */
+    private long passStartNanos;
     private long firstTimestampMicros;
     private long lastTimestampMicros;
     private long lastDueNanos;
@@ -205,14 +257,31 @@ public final class VideoReplaySource implements FrameSource {
         throw new SplitstreamException("video '" + file + "': decoding picture " + (index + 1) + " failed: "
             + FFmpeg.describe(e) + "; the file may be truncated or corrupt", e);
       }
+      if ((f == null || f.image == null) && loop && passIndex >= 0) {
+        f = nextPass();
+      }
       if (f == null || f.image == null) {
         return OptionalLong.empty();
       }
       index++;
+      passIndex++;
       current = ImageTensors.toTensor(copy(f), input, normalization);
       long due = dueNanos(f.timestamp);
       lastDueNanos = due;
       return OptionalLong.of(due);
+    }
+
+    /** Starts the file again; the first picture of the new pass, or null when it has none. */
+    private org.bytedeco.javacv.Frame nextPass() {
+      try {
+        grabber.restart();
+        passIndex = -1;
+        passStartNanos = lastDueNanos + Math.round(1e9 / nominalFps);
+        return grabber.grabImage();
+      } catch (FrameGrabber.Exception | RuntimeException e) {
+        throw new SplitstreamException("video '" + file + "': starting it again for the loop failed: "
+            + FFmpeg.describe(e) + "; the file may be truncated or corrupt", e);
+      }
     }
 
     /** Presentation time for native replay, the frame index otherwise; never earlier than the last. */
@@ -220,14 +289,14 @@ public final class VideoReplaySource implements FrameSource {
       if (rate.kind() != ReplayRate.Kind.NATIVE) {
         return Math.round(index * 1e9 / nominalFps);
       }
-      if (index == 0) {
+      if (passIndex == 0) {
         firstTimestampMicros = timestampMicros;
         lastTimestampMicros = timestampMicros;
-        return 0;
+        return passStartNanos;
       }
       if (timestampMicros > lastTimestampMicros) {
         lastTimestampMicros = timestampMicros;
-        return (timestampMicros - firstTimestampMicros) * 1000;
+        return passStartNanos + (timestampMicros - firstTimestampMicros) * 1000;
       }
       // A missing or non-increasing timestamp (some raw streams have none): step at the nominal rate.
       return lastDueNanos + Math.round(1e9 / nominalFps);

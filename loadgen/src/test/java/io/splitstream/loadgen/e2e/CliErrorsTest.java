@@ -67,8 +67,8 @@ class CliErrorsTest {
 
   @Test
   void capacityBelowOne() {
-    assertBadInput(run("--capacity", "0"), "--capacity 0");
-    assertBadInput(E2e.cli("compare", "--scenario", "step", "--capacity", "-1", "--duration", "1s"), "--capacity -1");
+    assertBadInput(run("--capacity", "0"), "--capacity", "'0'");
+    assertBadInput(E2e.cli("compare", "--scenario", "step", "--capacity", "-1", "--duration", "1s"), "--capacity", "'-1'");
   }
 
   @Test
@@ -197,6 +197,86 @@ class CliErrorsTest {
     Cli c = E2e.cli("run", "--model", f.toString(), "--processors", "tflite", "--duration", "1s",
         "--metrics-port", "-1", "--source", "synthetic:constant,rate=30");
     assertBadInput(c, "SplitstreamNoSuchOp");
+  }
+
+  /** A model given by path with dynamic dimensions used to run at 1x1 silently; now the source sets them. */
+  @Test
+  void dynamicDimensionsOfAModelByPathTakeTheVideosSize() {
+    Path f = dir.resolve("dynamic.onnx");
+    OnnxModelGenerator.write(OnnxModelGenerator.dynamicDims(3), f);
+    Cli c = E2e.cli("run", "--model", f.toString(), "--source", "testvideo:seconds=1,width=64,height=48",
+        "--simulate", "--duration", "1s", "--metrics-port", "-1", "--scenario", "none");
+    assertThat(c.exit()).as("err: %s", c.err()).isZero();
+    assertThat(c.out()).contains("input x [-1, 3, -1, -1] has dynamic dimensions: running at x=1,3,48,64, "
+        + "the video's picture size 64x48, batch 1 (give --input-shape to choose others)");
+    Cli synthetic = E2e.cli("run", "--model", f.toString(), "--simulate", "--duration", "1s", "--metrics-port", "-1",
+        "--scenario", "none", "--source", "synthetic:constant,rate=30");
+    assertThat(synthetic.exit()).as("err: %s", synthetic.err()).isZero();
+    assertThat(synthetic.out()).contains("running at x=1,3,224,224, synthetic frames' default: batch 1, every other "
+        + "dynamic dimension 224");
+  }
+
+  /**
+   * profile and split of a model by path with dynamic dimensions and no source used to probe and cut
+   * it at 1x1 silently; nothing sets those dimensions, so --input-shape is named (exit 2).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"profile", "split"})
+  void dynamicDimensionsWithoutASourceNameInputShape(String command) {
+    Path f = dir.resolve("dynamic.onnx");
+    OnnxModelGenerator.write(OnnxModelGenerator.dynamicDims(3), f);
+    Cli c = command.equals("split")
+        ? E2e.cli("split", "--model", f.toString(), "--cuts", "1")
+        : E2e.cli("profile", "--model", f.toString(), "--soc", E2e.SOC);
+    assertBadInput(c, "has dynamic input dimensions (x [-1, 3, -1, -1])",
+        "give them with --input-shape, e.g. --input-shape x=1,3,224,224");
+  }
+
+  /** The catalogue's ppocr-det copied to another path is the same file: it gets the catalogue's 320x320 hint. */
+  @Test
+  void aCatalogueFileByPathTakesTheCataloguesShapeHint() throws IOException {
+    Path copy = Files.copy(new ModelStore(models, false).resolve("ppocr-det"), dir.resolve("det.onnx"));
+    Cli c = E2e.cli("split", "--model", copy.toString(), "--cuts", "50");
+    assertThat(c.exit()).as("err: %s", c.err()).isZero();
+    assertThat(c.out()).contains("in: x[-1, 3, -1, -1] (1228800 bytes)", "in: p2o.Add.43[1, 48, 80, 80]");
+  }
+
+  /** Two dynamic inputs: no source sets both, so --input-shape is named. */
+  @Test
+  void dynamicDimensionsNoSourceSetsNameInputShape() throws IOException {
+    byte[] add = TinyOnnx.named("two")
+        .input("a", 1, -1)
+        .input("b", 1, -1)
+        .node("Add", List.of("a", "b"), List.of("y"))
+        .output("y", 1, -1)
+        .bytes();
+    Path f = Files.write(dir.resolve("two.onnx"), add);
+    assertBadInput(run("--model", f.toString()), "has dynamic input dimensions (a [1, -1], b [1, -1])",
+        "give them with --input-shape, e.g. --input-shape a=1,224;b=1,224");
+  }
+
+  /** profile used to print "unsupp." and exit 0: nothing here runs the op, so it is named, exit 2. */
+  @Test
+  void profileOfAModelNoProcessorRunsNamesTheOp() throws IOException {
+    Path f = Files.write(dir.resolve("custom.tflite"), TinyTflite.withCustomOp("SplitstreamNoSuchOp"));
+    assertBadInput(E2e.cli("profile", "--model", f.toString()), "holds op SplitstreamNoSuchOp",
+        "no processor here supports (tflite)");
+  }
+
+  /** run --processors cpu used to say "runs on no available processor", with no word of tflite. */
+  @Test
+  void aTfliteModelOnOnnxRuntimeOnlyNamesTheTfliteProcessor() {
+    assertBadInput(E2e.cli("run", "--model", "face-short", "--processors", "cpu", "--duration", "1s",
+        "--metrics-port", "-1", "--source", "synthetic:constant,rate=30"),
+        "is a TFLite model, which none of the processors cpu runs: add tflite to --processors");
+  }
+
+  /** Without --processors, profile takes the processor that runs the model's format. */
+  @Test
+  void profileOfATfliteModelUsesTheTfliteProcessorByDefault() {
+    Cli c = E2e.cli("profile", "--model", "face-short", "--runs", "2");
+    assertThat(c.exit()).as("err: %s", c.err()).isZero();
+    assertThat(c.out()).contains("TFLite").contains("tflite ms").doesNotContain("unsupp.");
   }
 
   /** The Snapdragon 855's NPU lacks Sin, so a hand split putting all of the model there is refused. */

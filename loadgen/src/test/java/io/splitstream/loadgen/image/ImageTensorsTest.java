@@ -94,7 +94,9 @@ class ImageTensorsTest {
           shape)))
           .isInstanceOf(SplitstreamException.class)
           .hasMessage("model input 'x' has shape " + shape
-              + " which an image source can't fill: expects [N,H,W,C] or [N,C,H,W] with C of 1 or 3");
+              + " which an image source can't fill: one image fills [1,H,W,C] or [1,C,H,W] with C of 1 or 3;"
+              + " for a model that does not take one image, use a synthetic source, which fills any input,"
+              + " e.g. --source synthetic:constant,rate=30");
     }
     assertThatThrownBy(() -> ImageInput.of(spec(ElementType.INT64, 1, 3, 32, 32)))
         .isInstanceOf(SplitstreamException.class)

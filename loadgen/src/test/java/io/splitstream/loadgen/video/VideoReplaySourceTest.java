@@ -139,6 +139,64 @@ class VideoReplaySourceTest {
   }
 
   @Test
+  void aDurationLongerThanTheFileIsRefusedAtOpenWithTheFilesLength() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    assertThatThrownBy(() -> VideoReplaySource.open(clip, ReplayRate.NATIVE,
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, Duration.ofSeconds(30)), PixelNormalization.UNIT))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessage("--duration 30s is longer than video '" + clip + "' (2s at its own rate): add ,loop=true to the "
+            + "source to replay it in a loop, or give --duration 2s or less");
+    // at a fixed rate one pass lasts frames / rate: 60 frames at 20 fps are 3 s
+    assertThatThrownBy(() -> VideoReplaySource.open(clip, ReplayRate.fixed(20),
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, Duration.ofMillis(3500)), PixelNormalization.UNIT))
+        .hasMessageContaining("(3s at 20 fps)");
+    assertThat(VideoReplaySource.open(clip, ReplayRate.fixed(20),
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, Duration.ofSeconds(3)), PixelNormalization.UNIT))
+        .isNotNull();
+  }
+
+  @Test
+  void aLoopedReplayStartsAgainAtTheEndAndKeepsTheFrameInterval() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    VideoReplaySource source = VideoReplaySource.open(clip, ReplayRate.NATIVE,
+        Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, Duration.ofMillis(4990)), PixelNormalization.UNIT,
+        true);
+    assertThat(source.loops()).isTrue();
+    assertThat(source.description()).endsWith(", in a loop");
+    List<Frame> seen = new ArrayList<>();
+    StepVerifier.withVirtualTime(source::frames, () -> vts, Long.MAX_VALUE)
+        .recordWith(() -> seen)
+        .thenAwait(Duration.ofSeconds(6))
+        .expectNextCount(150)
+        .verifyComplete();
+    long frameNanos = Math.round(1e9 / FPS);
+    for (int i = 0; i < seen.size(); i++) {
+      assertThat(seen.get(i).seq()).isEqualTo(i);
+      assertThat(seen.get(i).captureNanos()).as("frame %d", i).isCloseTo(i * frameNanos,
+          org.assertj.core.data.Offset.offset(2_000L));
+    }
+    for (int pass = 1; pass < 3; pass++) {
+      assertThat(seen.get(pass * FRAMES + 7).tensors().get("x").maxAbsDiff(seen.get(7).tensors().get("x")))
+          .as("pass %d shows the same pictures", pass).isZero();
+    }
+  }
+
+  @Test
+  void providerParsesLoopAndRateInAnyOrder() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    var provider = new VideoSourceProvider();
+    var ctx = Contexts.paced(spec(ElementType.FLOAT32, 1, 3, 24, 32), vts, Duration.ofSeconds(10));
+    assertThat(provider.open(clip + ",loop=true", ctx).description()).endsWith("its own rate, in a loop");
+    assertThat(provider.open(clip + ",fps=12.5,loop=true", ctx).description()).contains("12.5 fps").endsWith("loop");
+    assertThat(provider.open(clip + ",loop=TRUE,fps=12.5", ctx).description()).contains("12.5 fps").endsWith("loop");
+    assertThatThrownBy(() -> provider.open(clip + ",loop=false", ctx))
+        .hasMessageStartingWith("--duration 10s is longer than video '" + clip + "'");
+    assertThatThrownBy(() -> provider.open(clip + ",loop=yes", ctx))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessage("video source '" + clip + ",loop=yes': loop 'yes' must be true or false");
+  }
+
+  @Test
   void unpacedReplayHonoursBackpressure() {
     VideoReplaySource source = unpaced(1, 3, 24, 32);
     assertThat(source.live()).isFalse();
@@ -216,7 +274,8 @@ class VideoReplaySourceTest {
         Contexts.unpaced(spec(ElementType.FLOAT32, 1, 512), Schedulers.immediate()), PixelNormalization.UNIT))
         .isInstanceOf(SplitstreamException.class)
         .hasMessage("model input 'x' has shape [1, 512] which an image source can't fill: "
-            + "expects [N,H,W,C] or [N,C,H,W] with C of 1 or 3");
+            + "one image fills [1,H,W,C] or [1,C,H,W] with C of 1 or 3; for a model that does not take one image,"
+            + " use a synthetic source, which fills any input, e.g. --source synthetic:constant,rate=30");
   }
 
   @Test

@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Re-plans a running pipeline as its processors and its load change, from what it measures.
@@ -131,7 +132,7 @@ public final class Controller {
 
   private final Pipeline pipeline;
   private final ProfileTable table;
-  private final Optional<Duration> budget;
+  private volatile Optional<Duration> budget;
   private final Settings settings;
   private final Mode mode;
   private final SpeedEstimates estimates;
@@ -145,6 +146,8 @@ public final class Controller {
   private Objective objective = Objective.THROUGHPUT;
   private double demand = Double.POSITIVE_INFINITY;
   private boolean pending;
+  /** A plan chosen by hand (the control API) holds until {@link #resume()}. */
+  private boolean held;
   private boolean urgent;
   private long lastSwitchNanos = Long.MIN_VALUE / 2;
   private String noPlanReported = "";
@@ -204,6 +207,11 @@ public final class Controller {
           .strongReference(true)
           .register(registry);
     }
+    // every trigger's counter exists from the start at 0, so the first switch of each is an
+    // increase that rate(), increase() and changes() see (a counter born at 1 would hide it)
+    for (String t : TRIGGERS) {
+      switchCounter(t);
+    }
     loadTimer = Timer.builder("splitstream.plan.load")
         .description("Time charged to load a new plan's segments before it took effect")
         .tags("model", model)
@@ -249,6 +257,51 @@ public final class Controller {
   /** Stops deciding. */
   public void stop() {
     ticker.dispose();
+  }
+
+  /**
+   * Switches to {@code plan} because a person asked (the control API), recorded as a decision
+   * with trigger {@code by-hand}, and holds it: the controller keeps measuring but does not
+   * re-plan until {@link #resume()}.
+   */
+  public synchronized Mono<Pipeline.Activation> switchByHand(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    held = true;
+    long now = now();
+    Plan cur = pipeline.plan();
+    PlannerOptions opts = estimates.plannerOptions().withReplicas(settings.replicas());
+    Decision d = new Decision(seconds(now), "by-hand", "", estimates.snapshot(), "by-hand", cur.label(),
+        plan.label(), 0, predicted(cur, opts), predicted(plan, opts), 0, 0, 0, false, recentRate(now), 0);
+    pending = true;
+    return pipeline.switchTo(plan, false)
+        .doOnNext(a -> activated(d, a))
+        .doOnError(this::failed);
+  }
+
+  /** Holds the current plan, as {@link #switchByHand} does, when a person chose the plan it already runs. */
+  public synchronized void hold() {
+    held = true;
+  }
+
+  /** Lets the controller choose the plan again after {@link #switchByHand}; a no-op otherwise. */
+  public synchronized void resume() {
+    held = false;
+    lastSwitchNanos = Long.MIN_VALUE / 2;
+  }
+
+  /** Whether a plan chosen by hand holds. */
+  public synchronized boolean held() {
+    return held;
+  }
+
+  /** The latency budget plans are chosen within; empty for none. */
+  public Optional<Duration> budget() {
+    return budget;
+  }
+
+  /** Changes the budget the controller plans within from its next tick on. */
+  public void budget(Optional<Duration> next) {
+    budget = Objects.requireNonNull(next, "budget");
   }
 
   /**
@@ -328,7 +381,7 @@ public final class Controller {
       history.removeFirst();
     }
     measurePending(now);
-    if (mode != Mode.ADAPTIVE || pending) {
+    if (mode != Mode.ADAPTIVE || pending || held) {
       return;
     }
     boolean warm = now - startNanos >= settings.measureWindow().toNanos();
@@ -407,10 +460,7 @@ public final class Controller {
     }
     decisions.add(live);
     if (registry != null) {
-      switchCounters.computeIfAbsent(d.trigger(), t -> Counter.builder("splitstream.plan.switches")
-          .description("Plan switches the controller made, by what triggered them")
-          .tags("model", pipeline.metrics().model(), "trigger", t)
-          .register(registry)).increment();
+      switchCounter(d.trigger()).increment();
       loadTimer.record(a.loadCost());
     }
     Decision done = live;
@@ -601,6 +651,17 @@ public final class Controller {
 
   private static List<Plan.Placement> placements(Plan p) {
     return p.stages().stream().map(s -> new Plan.Placement(s.firstBlock(), s.endBlock(), s.processors())).toList();
+  }
+
+  /** Every trigger a switch can have; {@code splitstream.plan.switches} has a series for each. */
+  public static final List<String> TRIGGERS = List.of("processor-slowed", "processor-recovered", "processor-lost",
+      "processor-returned", "load-rose", "load-fell", "oracle");
+
+  private Counter switchCounter(String trigger) {
+    return switchCounters.computeIfAbsent(trigger, t -> Counter.builder("splitstream.plan.switches")
+        .description("Plan switches the controller made, by what triggered them")
+        .tags("model", pipeline.metrics().model(), "trigger", t)
+        .register(registry));
   }
 
   /** The trigger and the processor behind it: the largest change in an estimate since the last plan. */

@@ -1,8 +1,6 @@
 package io.splitstream.pipeline.cli;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.splitstream.devices.catalog.ModelStore;
-import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
@@ -15,6 +13,7 @@ import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.operators.ShedPolicy;
 import io.splitstream.pipeline.Assembly;
+import io.splitstream.pipeline.InputShapeChoice;
 import io.splitstream.pipeline.Pipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.Runner;
@@ -51,9 +50,10 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures (never assertions), measured side by side in one run.",
     subcommands = {BenchCommand.PipelineOverhead.class, BenchCommand.SimVsReal.class, BenchCommand.Adapt.class,
-        ServeBench.class, KafkaBench.class})
+        ScrapeBench.class, ServeBench.class, KafkaBench.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Override
   public void run() {
@@ -63,12 +63,14 @@ final class BenchCommand implements Runnable {
   /** One-stage CPU pipeline against a plain loop over the same loaded segment and frames. */
   @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
-        "A one-stage pipeline on the real ONNX Runtime/TFLite CPU processor against a plain loop calling",
+        "Pipeline overhead: a one-stage pipeline against a plain loop on the same real CPU segment.",
+        "Runs a one-stage pipeline on the real ONNX Runtime/TFLite CPU processor and a plain loop calling",
         "the same loaded segment on the same frames, alternating rounds in one run; prints throughput of",
         "each and their ratio (pipeline / loop)."
       })
   static final class PipelineOverhead implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or file (default: ${DEFAULT-VALUE})")
     String model;
@@ -76,19 +78,22 @@ final class BenchCommand implements Runnable {
     @Option(names = "--processor", defaultValue = "cpu", description = "real processor spec (default: ${DEFAULT-VALUE}; tflite for TFLite models)")
     String processor;
 
-    @Option(names = "--frames", defaultValue = "1000", description = "frames per round (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
+
+    @Option(names = "--frames", defaultValue = "1000", converter = Converters.PositiveInt.class, description = "frames per round (default: ${DEFAULT-VALUE})")
     int frames;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "rounds of each, alternating (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "5", converter = Converters.PositiveInt.class, description = "rounds of each, alternating (default: ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "2", converter = Converters.Threads.class, description = "intra-op threads (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      Model m = Models.open(model, InputShapes.none(), ModelStore.defaultStore());
+      Model m = InputShapeChoice.requireShapes(
+          inputShape.open(model));
       try (Platform platform = Platforms.host(List.of(processor), threads)) {
         String id = platform.processors().get(0).id();
         ProfileTable table = Profiler.profile(m, platform, new Profiler.Options(1, 0, 1, 1));
@@ -176,26 +181,28 @@ final class BenchCommand implements Runnable {
   /** The same emulated run in real time and in virtual time, side by side. */
   @Command(name = "sim-vs-real", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
+        "The same emulated run in real time and in simulation, side by side.",
         "Runs the same pipeline on an emulated SoC twice, in real time and in simulation (virtual time),",
         "and prints ledger, throughput and latency of both with their ratios."
       })
   static final class SimVsReal implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
-    @Option(names = "--model", defaultValue = "blazeface", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or file (default: ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--soc", defaultValue = "sd855-pixel4", description = "emulated SoC profile (default: ${DEFAULT-VALUE})")
     String soc;
 
-    @Option(names = "--source", defaultValue = "synthetic:constant,rate=30", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--source", defaultValue = "synthetic:constant,rate=30", description = "where frames come from, as run --source (default: ${DEFAULT-VALUE})")
     String source;
 
-    @Option(names = "--split", defaultValue = "auto", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand as run --split (default: ${DEFAULT-VALUE})")
     String split;
 
-    @Option(names = "--duration", defaultValue = "10s", converter = Converters.DurationConverter.class,
-        description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--duration", defaultValue = "10s", converter = Converters.RunDurationConverter.class,
+        description = "how long each run streams (default: ${DEFAULT-VALUE})")
     Duration duration;
 
     @Option(names = "--compute-outputs", description = {
@@ -221,8 +228,8 @@ final class BenchCommand implements Runnable {
       }
       RunReport real = reports.get("real time");
       RunReport sim = reports.get("simulated");
-      out.printf(Locale.ROOT, "%s on %s (emulated), plan %s, source %s, %s, outputs %s%n", model, soc, sim.plan(), source,
-          duration, computeOutputs ? "computed on the host" : "not computed (timing only)");
+      out.printf(Locale.ROOT, "%s on %s (emulated), plan %s, source %s, %.3f s, outputs %s%n", model, soc, sim.plan(), source,
+          duration.toNanos() / 1e9, computeOutputs ? "computed on the host" : "not computed (timing only)");
       out.printf(Locale.ROOT, "%-22s %12s %12s %8s%n", "", "real time", "simulated", "ratio");
       row(out, "offered", real.ledger().offered(), sim.ledger().offered());
       row(out, "completed", real.ledger().completed(), sim.ledger().completed());
@@ -237,7 +244,12 @@ final class BenchCommand implements Runnable {
     }
 
     private static void row(PrintWriter out, String what, double real, double sim) {
-      out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8.3f%n", what, real, sim, real == 0 ? Double.NaN : sim / real);
+      out.printf(Locale.ROOT, "%-22s %12.2f %12.2f %8s%n", what, real, sim, ratio(sim, real));
+    }
+
+    /** {@code sim / real} to three decimals; "n/a" where the real-time figure is 0 (no ratio exists). */
+    static String ratio(double sim, double real) {
+      return real == 0 ? "n/a" : String.format(Locale.ROOT, "%.3f", sim / real);
     }
   }
 
@@ -248,11 +260,13 @@ final class BenchCommand implements Runnable {
    */
   @Command(name = "adapt", mixinStandardHelpOptions = true, sortOptions = false,
       description = {
+        "How fast the controller follows a change, in simulation (emulated figures).",
         "Time from a scenario's first change until throughput is within 90% of the new optimum's bound,",
         "detection and load cost included, in simulation on an emulated SoC (virtual time, emulated figures)."
       })
   static final class Adapt implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Option(names = "--model", defaultValue = "ppocr-det", description = "a model whose split matters (default: ${DEFAULT-VALUE})")
     String model;

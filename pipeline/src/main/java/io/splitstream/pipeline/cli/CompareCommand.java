@@ -1,5 +1,6 @@
 package io.splitstream.pipeline.cli;
 
+import io.splitstream.devices.io.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.splitstream.devices.SplitstreamException;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Spec;
     })
 final class CompareCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @picocli.CommandLine.Mixin StreamOptions stream = new StreamOptions();
 
@@ -68,6 +70,9 @@ final class CompareCommand implements Callable<Integer> {
     }
     if (stream.scenario().isEmpty()) {
       throw new SplitstreamException("compare needs a scenario: give --scenario FILE or a built-in name (see ./splitstream run --help)");
+    }
+    if (json != null) {
+      OutputFiles.checkWritableFile(json, "--json");
     }
     PrintWriter out = spec.commandLine().getOut();
     Runner.Options base = stream.options(true, false, false, -1, Optional.empty(), Controller.Mode.OFF,
@@ -107,13 +112,9 @@ final class CompareCommand implements Callable<Integer> {
       Result res = new Result(base.adapt().scenario().orElse(""), first.model(), first.platform(), first.source(),
           first.budgetMs(), first.durationSeconds(), rows, withinRatio, oracleRatio, true);
       try {
-        Path parent = json.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(res) + "\n");
+        OutputFiles.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(res) + "\n");
       } catch (IOException e) {
-        throw new SplitstreamException("cannot write " + json + ": " + e.getMessage() + "; choose a writable path for --json", e);
+        throw new SplitstreamException("cannot write " + json + ": " + OutputFiles.reason(e) + "; choose a writable path for --json", e);
       }
       out.println("json: " + json.toAbsolutePath());
     }

@@ -36,9 +36,10 @@ import picocli.CommandLine.Spec;
  * a backlog of the same frames in topics of its own, timed from the moment its group has settled.
  */
 @Command(name = "kafka", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Throughput with 1, 2, 3 Kafka workers (one group, an in-process broker, a backlog of --frames frames of",
-        "--streams streams in --partitions partitions); each worker its own pipeline on an emulated SoC, timing only",
-        "(emulated figures). Prints frames/s per round and the ratio to one worker."})
+    description = {"Throughput of 1, 2 and 3 Kafka workers of one consumer group, emulated and timing only.",
+        "One group on an in-process broker consumes a backlog of --frames frames of --streams streams in --partitions",
+        "partitions; each worker is its own pipeline on an emulated SoC, timing only (emulated figures). Prints",
+        "frames/s per round and the ratio to one worker."})
 final class KafkaBench implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -52,23 +53,20 @@ final class KafkaBench implements Callable<Integer> {
       description = "auto, or stages by hand, e.g. 0:cpu for a slower plan whose pipeline, not the host, bounds a worker (default: ${DEFAULT-VALUE})")
   String split;
 
-  @Option(names = "--workers", split = ",", defaultValue = "1,2,3", description = "worker counts, one round each (default: ${DEFAULT-VALUE})")
+  @Option(names = "--workers", split = ",", converter = Converters.PositiveInt.class, defaultValue = "1,2,3", description = "worker counts, one round each (default: ${DEFAULT-VALUE})")
   List<Integer> workers;
 
-  @Option(names = "--frames", defaultValue = "960", description = "frames in each round's backlog (default: ${DEFAULT-VALUE})")
+  @Option(names = "--frames", converter = Converters.PositiveInt.class, defaultValue = "960", description = "frames in each round's backlog (default: ${DEFAULT-VALUE})")
   int frames;
 
-  @Option(names = "--streams", defaultValue = "16", description = "streams (default: ${DEFAULT-VALUE})")
+  @Option(names = "--streams", converter = Converters.PositiveInt.class, defaultValue = "16", description = "streams (default: ${DEFAULT-VALUE})")
   int streams;
 
-  @Option(names = "--partitions", defaultValue = "12", description = "partitions of the frames topic (default: ${DEFAULT-VALUE})")
+  @Option(names = "--partitions", converter = Converters.PositiveInt.class, defaultValue = "12", description = "partitions of the frames topic (default: ${DEFAULT-VALUE})")
   int partitions;
 
   @Override
   public Integer call() throws Exception {
-    if (frames < 1 || streams < 1 || partitions < 1 || workers.isEmpty() || workers.stream().anyMatch(w -> w < 1)) {
-      throw new SplitstreamException("--frames, --streams, --partitions and every --workers count must be positive");
-    }
     PrintWriter out = spec.commandLine().getOut();
     int most = workers.stream().mapToInt(Integer::intValue).max().getAsInt();
     Runner.Options o = new Runner.Options(model, InputShapes.none(), "kafka", Optional.of(soc), List.of(), split,

@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Start a single-node Kafka 4 broker (KRaft, broker and controller in this process) on 127.0.0.1, for trying out",
-      "'serve --kafka' and 'loadgen --kafka' with no Kafka installed. Topics are created on first use with --partitions",
+      "Start a single-node Kafka 4 broker on 127.0.0.1, for trying out Kafka workers with no Kafka installed.",
+      "The broker and its KRaft controller run in this process, for 'serve --kafka' and 'loadgen --kafka'. Topics are created on first use with --partitions",
       "partitions. Its log (topics, offsets) is kept in --dir across restarts. Not for production: one node, no replication."
     })
 final class KafkaBrokerCommand implements Callable<Integer> {
@@ -32,7 +32,7 @@ final class KafkaBrokerCommand implements Callable<Integer> {
   @Option(names = "--dir", defaultValue = ".splitstream/kafka", description = "log directory (default: ${DEFAULT-VALUE})")
   Path dir;
 
-  @Option(names = "--partitions", defaultValue = "12", description = "partitions of a topic created on first use (default: ${DEFAULT-VALUE})")
+  @Option(names = "--partitions", converter = Converters.PositiveInt.class, defaultValue = "12", description = "partitions of a topic created on first use (default: ${DEFAULT-VALUE})")
   int partitions;
 
   @Option(names = "--duration", converter = Converters.DurationConverter.class, description = "run this long (default: until Ctrl-C)")
@@ -42,9 +42,6 @@ final class KafkaBrokerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     if (port < 1 || port > 65535) {
       throw new SplitstreamException("--port " + port + " is not in 1..65535: give e.g. --port 9092");
-    }
-    if (partitions < 1) {
-      throw new SplitstreamException("--partitions " + partitions + " is not positive: give e.g. --partitions 12");
     }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);

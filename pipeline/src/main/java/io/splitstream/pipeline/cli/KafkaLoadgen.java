@@ -3,7 +3,6 @@ package io.splitstream.pipeline.cli;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.catalog.ModelStore;
 import io.splitstream.devices.catalog.Models;
-import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.Runner;
@@ -31,15 +30,10 @@ final class KafkaLoadgen {
 
   static int run(PrintWriter out, String bootstrap, String topic, String model, InputShapes shapes, List<String> sources,
       int streams, Duration duration, long seed, int maxRecordBytes, String results, Duration resultsWait) {
-    if (duration == null || duration.isZero() || duration.isNegative()) {
-      throw new SplitstreamException("loadgen --kafka needs a positive --duration: give e.g. --duration 20s");
-    }
     if (maxRecordBytes < 1024) {
       throw new SplitstreamException("--max-record-bytes " + maxRecordBytes + " is too small: give at least 1024 (Kafka's default is 1048576)");
     }
-    TensorSpec input;
-    Model m = Models.open(model, shapes, ModelStore.defaultStore());
-    input = Runner.concreteInput(m);
+    TensorSpec input = Runner.concreteInput(Models.open(model, shapes, ModelStore.defaultStore()));
     FramePublisher.checkSize("stream0", FrameEnvelope.tensorsSize(io.splitstream.devices.tensor.TensorMap.of(input.name(),
         io.splitstream.devices.tensor.Tensor.zeros(input.type(), input.shapeArray()))) + 64, maxRecordBytes);
     SourceContext ctx = new SourceContext(input, "stream0", new NanoClock(Schedulers.parallel()), Optional.of(duration), seed, true);

@@ -21,16 +21,10 @@ final class KafkaServe {
   }
 
   int call(PrintWriter out, PrintWriter err) {
-    if (c.credits < 1) {
-      throw new SplitstreamException("--credits " + c.credits + " is not positive: give at least 1");
-    }
-    if (c.metricsPort < -1 || c.metricsPort > 65535) {
-      throw new SplitstreamException("--metrics-port " + c.metricsPort + " is not in 0..65535: give e.g. --metrics-port 9400");
-    }
     String name = c.workerName != null ? c.workerName : "worker-" + ProcessHandle.current().pid();
     KafkaWorker.Settings settings = new KafkaWorker.Settings(c.kafka, c.inTopic, c.outTopic, c.group, name, c.credits,
         c.maxFrameBytes != null ? c.maxFrameBytes : Integer.MAX_VALUE, Duration.ofSeconds(10), Duration.ofSeconds(20));
-    Runner.Options o = c.options("kafka");
+    Runner.Options o = c.pipelineOptions.options(c.split, false, c.computeOutputs, 1);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       int limit = c.maxFrameBytes != null ? c.maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * pipeline.input().bytes() + 65_536);

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -30,10 +29,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "MLPerf LoadGen's scenarios, with its validity rules, against a local or a remote pipeline.",
       "MLPerf LoadGen's scenarios against the local pipeline (real time, or --simulate in virtual time on an",
       "emulated SoC) or a remote one (--target HOST:PORT, a './splitstream serve'). The summary says VALID or",
       "INVALID and why, by LoadGen's rules: minimum duration (600 s) and query count, early stopping at 99%%",
-      "confidence, and for Server p99 within the target latency. Figures on an emulated SoC are emulated."
+      "confidence, and for Server p99 within the target latency. Figures on an emulated SoC are emulated.",
+      "With --kafka BOOTSTRAP it publishes frames of any source to a topic instead, for 'serve --kafka' workers (docs/kafka.md)."
     })
 final class LoadgenCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -50,10 +51,10 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--source", split = ";", description = "with --kafka: source spec(s), e.g. synthetic:constant,rate=30 (default: testvideo)")
   List<String> sources;
 
-  @Option(names = "--streams", defaultValue = "1", description = "with --kafka: streams, each a source of its own (default: ${DEFAULT-VALUE})")
+  @Option(names = "--streams", defaultValue = "1", converter = Converters.PositiveInt.class, description = "with --kafka: streams, each a source of its own (default: ${DEFAULT-VALUE})")
   int streams;
 
-  @Option(names = "--duration", converter = Converters.DurationConverter.class, defaultValue = "20s",
+  @Option(names = "--duration", converter = Converters.RunDurationConverter.class, defaultValue = "20s",
       description = "with --kafka: publish this long (default: ${DEFAULT-VALUE})")
   Duration kafkaDuration;
 
@@ -68,14 +69,7 @@ final class LoadgenCommand implements Callable<Integer> {
       description = "with --results: wait at most this long for the last result (default: ${DEFAULT-VALUE})")
   Duration resultsWait;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipeline = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand: NODE:PROC,... (default: ${DEFAULT-VALUE})")
   String split;
@@ -118,12 +112,6 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--trace-out", description = "write one line per query (issue, completion, latency of each sample) to this CSV")
   Path traceOut;
 
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
-  int capacity;
-
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks (default: ${DEFAULT-VALUE})")
-  int maxBlocks;
-
   @Option(names = "--seed", defaultValue = "1", description = "seed of Server's arrivals (default: ${DEFAULT-VALUE})")
   long seed;
 
@@ -131,7 +119,7 @@ final class LoadgenCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     if (kafka != null) {
-      return KafkaLoadgen.run(out, kafka, topic, model, inputShape == null ? InputShapes.none() : inputShape,
+      return KafkaLoadgen.run(out, kafka, topic, pipeline.model, pipeline.inputShape == null ? InputShapes.none() : pipeline.inputShape,
           sources == null ? List.of("testvideo") : sources, streams, kafkaDuration, seed, maxRecordBytes, results, resultsWait);
     }
     if (scenario == null) {
@@ -153,7 +141,7 @@ final class LoadgenCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(target, "--target");
       open = () -> FrameClient.connect(hp.host(), hp.port(), loadgenStream());
     } else {
-      Runner.Options o = options();
+      Runner.Options o = pipeline.options(split, simulate, !simulate, seed);
       open = () -> FedPipeline.open(o).start();
     }
     out.println("loadgen: " + sc.label() + (target != null ? " against " + target : simulate ? " (simulated, virtual time)" : "")
@@ -198,15 +186,5 @@ final class LoadgenCommand implements Callable<Integer> {
         latency, targetQps,
         expectedQps != null ? OptionalDouble.of(expectedQps) : OptionalDouble.empty(),
         maxQueries, seed);
-  }
-
-  private Runner.Options options() {
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    if (simulate && soc.isEmpty()) {
-      throw new SplitstreamException("--simulate needs an emulated SoC (--soc): real processors run only in real time");
-    }
-    return new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, "pushed", soc,
-        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, simulate, !simulate, false, Optional.empty(), platform.threads, maxBlocks, capacity, seed);
   }
 }

@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       KafkaBrokerCommand.class,
       ModelsCommand.class,
+      SnapshotCommand.class,
+      CalibrateCommand.class, ValidateCommand.class, PitfallCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -32,6 +34,9 @@ public final class Main implements Runnable {
   public static final int EXIT_INTERNAL = 1;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Main.class);
 
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -54,9 +59,29 @@ public final class Main implements Runnable {
         commandLine.getErr().println("error: " + root.getMessage());
         return EXIT_BAD_INPUT;
       }
-      commandLine.getErr().println("error: internal failure: " + ex);
+      LOG.error("internal failure", ex);
+      commandLine.getErr().println("error: internal failure (a bug): " + ex);
       ex.printStackTrace(commandLine.getErr());
       return EXIT_INTERNAL;
+    });
+    // each command's --log-level and --log-file apply before it runs
+    cl.setExecutionStrategy(parsed -> {
+      CommandLine.ParseResult last = parsed;
+      while (last.hasSubcommand()) {
+        last = last.subcommand();
+      }
+      Object mixin = last.commandSpec().mixins().containsKey("logging")
+          ? last.commandSpec().mixins().get("logging").userObject() : null;
+      if (mixin instanceof LoggingOptions l) {
+        try {
+          l.apply();
+        } catch (SplitstreamException e) {
+          last.commandSpec().commandLine().getErr().println("error: " + e.getMessage());
+          return EXIT_BAD_INPUT;
+        }
+      }
+      LOG.debug("splitstream {}", String.join(" ", args));
+      return new CommandLine.RunLast().execute(parsed);
     });
     cl.setParameterExceptionHandler((ex, a) -> {
       CommandLine c = ex.getCommandLine();
@@ -71,12 +96,24 @@ public final class Main implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The version from the jar manifest, or "dev" when run from classes. */
+  /** The Maven project version, which the build writes into {@code version.properties}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"splitstream " + (v == null ? "dev" : v)};
+      return new String[] {"splitstream " + version()};
+    }
+
+    static String version() {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in == null) {
+          throw new IllegalStateException("version.properties is missing from the build: rebuild with Maven");
+        }
+        p.load(in);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return p.getProperty("version");
     }
   }
 }

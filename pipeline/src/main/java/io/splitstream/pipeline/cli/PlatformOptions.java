@@ -15,7 +15,7 @@ final class PlatformOptions {
       description = "real processors on this host: cpu[:threads], tflite[:threads], cuda, tensorrt, openvino, qnn, nnapi, coreml, ...")
   List<String> processors;
 
-  @Option(names = "--threads", defaultValue = "2", description = "threads per real processor (default: ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "2", converter = Converters.Threads.class, description = "threads per real processor (default: ${DEFAULT-VALUE})")
   int threads;
 
   /** The SoC to emulate: the one given, {@code fallback} when no real processors are given, else none. */

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
 
   @picocli.CommandLine.Mixin StreamOptions stream = new StreamOptions();
 
@@ -38,8 +39,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--decisions", description = "write the controller's decisions to this file, one JSON object per line")
   Path decisions;
 
-  @Option(names = "--metrics-port", defaultValue = "9464", description = "port on 127.0.0.1 for /metrics; 0 picks a free one, -1 serves none (default: ${DEFAULT-VALUE})")
-  int metricsPort;
+  @picocli.CommandLine.Mixin ServerOptions server = new ServerOptions();
 
   @Option(names = "--simulate", description = "virtual time: emulated processors only; an hour of stream takes seconds")
   boolean simulate;
@@ -70,9 +70,10 @@ final class RunCommand implements Callable<Integer> {
     };
     boolean counterfactual = !simulate && !noCounterfactual && mode == Controller.Mode.ADAPTIVE
         && stream.scenario().isPresent();
-    Runner.Options o = stream.options(simulate, computeOutputs || !simulate, !noProgress && !simulate, metricsPort,
-        Optional.ofNullable(report), mode, Optional.ofNullable(decisions), counterfactual);
-    RunReport r = Runner.run(o, load.extras(stream.moreSources(), !noProgress), spec.commandLine().getOut());
+    Runner.Serve serve = server.serve();
+    Runner.Options o = stream.options(simulate, computeOutputs || !simulate, !noProgress && !simulate,
+        server.port(simulate), Optional.ofNullable(report), mode, Optional.ofNullable(decisions), counterfactual);
+    RunReport r = Runner.run(o, load.extras(stream.moreSources(), !noProgress), spec.commandLine().getOut(), serve);
     if (!r.sound()) {
       spec.commandLine().getErr().println("error: internal failure (a bug): the run's audit failed: " + r.audit().summary()
           + (r.orderViolations() > 0 ? "; " + r.orderViolations() + " frames out of order" : ""));

@@ -1,7 +1,6 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
@@ -11,9 +10,7 @@ import io.splitstream.pipeline.mlperf.LoadTest;
 import io.splitstream.pipeline.net.FrameClient;
 import io.splitstream.pipeline.net.FrameServer;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,16 +26,15 @@ import picocli.CommandLine.Spec;
  * following the pipeline with the server's memory bounded by the credits.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Throughput over the network (serve + a client on 127.0.0.1) / in-process, same model, plan and frames,",
+    description = {
+      "Throughput over the network against in-process, and a slow plan pacing the client.",
+        "Throughput over the network (serve + a client on 127.0.0.1) / in-process, same model, plan and frames,",
         "each with the same window of frames in flight; then a slow plan: the client's send rate against the pipeline's,",
         "and the most frames the server held. Real time on an emulated SoC by default (emulated figures)."})
 final class ServeBench implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "model (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipelineOptions = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "0:cpu", description = "the plan of the throughput comparison (default: ${DEFAULT-VALUE})")
   String split;
@@ -132,10 +128,7 @@ final class ServeBench implements Callable<Integer> {
   }
 
   private Runner.Options options(String s) {
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    return new Runner.Options(model, InputShapes.none(), "bench", soc,
-        platform.processors == null ? List.of() : platform.processors, s, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, 24, 32, 1);
+    return pipelineOptions.options(s, false, computeOutputs, 1);
   }
 
   private static long seq = 0;

@@ -1,14 +1,11 @@
 package io.splitstream.pipeline.cli;
 
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.net.FrameServer;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,21 +20,17 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
+      "Serve a pipeline to clients over length-prefixed TCP, results in order per stream.",
       "Run a pipeline that accepts frames from clients over length-prefixed TCP (see docs/serve.md) and returns",
       "each result to its sender, in order per stream. Each connection gets a window of credits; a frame over it",
       "is shed and the reply says so. Bad frames are rejected with an error and counted; the server goes on.",
-      "Ends after --duration, or on Ctrl-C, with its counts and the end-of-run audit. Binds 127.0.0.1 by default."
+      "Ends after --duration, or on Ctrl-C, with its counts and the end-of-run audit. Binds 127.0.0.1 by default.",
+      "With --kafka BOOTSTRAP it is instead one worker of a consumer group: frames from --in, results to --out (docs/kafka.md)."
     })
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: ${DEFAULT-VALUE})")
-  String model;
-
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class, description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
-
-  @picocli.CommandLine.Mixin PlatformOptions platform = new PlatformOptions();
+  @picocli.CommandLine.Mixin PipelineOptions pipelineOptions = new PipelineOptions();
 
   @Option(names = "--split", defaultValue = "auto", description = "auto, or stages by hand: NODE:PROC,... (default: ${DEFAULT-VALUE})")
   String split;
@@ -56,12 +49,6 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--duration", converter = Converters.DurationConverter.class, description = "serve this long, then stop (default: until Ctrl-C)")
   Duration duration;
-
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
-  int capacity;
-
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks (default: ${DEFAULT-VALUE})")
-  int maxBlocks;
 
   @Option(names = "--compute-outputs", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "emulated processors compute real outputs on the host (default: ${DEFAULT-VALUE}); --no-compute-outputs: timing only")
@@ -82,30 +69,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--name", description = "with --kafka: this worker's name in results and metrics (default: worker-PID)")
   String workerName;
 
-  @Option(names = "--metrics-port", defaultValue = "-1", description = "with --kafka: serve /metrics on this port, 0 any (default: none)")
+  @Option(names = "--metrics-port", defaultValue = "-1", converter = Converters.MetricsPort.class, description = "with --kafka: serve /metrics on this port, 0 any (default: none)")
   int metricsPort;
-
-  /** The pipeline these options describe, fed by {@code sourceLabel} (network or kafka), overload policy block. */
-  Runner.Options options(String sourceLabel) {
-    Optional<String> soc = platform.socOrDefault("sd855-pixel4");
-    return new Runner.Options(model, inputShape == null ? InputShapes.none() : inputShape, sourceLabel, soc,
-        platform.processors == null ? List.of() : platform.processors, split, Optional.of("block"), Optional.empty(),
-        Optional.empty(), -1, false, computeOutputs, false, Optional.empty(), platform.threads, maxBlocks, capacity, 1);
-  }
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (credits < 1) {
+      throw new SplitstreamException("--credits " + credits + " is not positive: give at least 1");
+    }
     if (kafka != null) {
       return new KafkaServe(this).call(out, spec.commandLine().getErr());
     }
     if (port < 0 || port > 65535) {
       throw new SplitstreamException("--port " + port + " is not in 0..65535: give e.g. --port 7878");
     }
-    if (credits < 1) {
-      throw new SplitstreamException("--credits " + credits + " is not positive: give at least 1");
-    }
-    Runner.Options o = options("network");
+    Runner.Options o = pipelineOptions.options(split, false, computeOutputs, 1);
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       long inputBytes = pipeline.input().bytes();
       int limit = maxFrameBytes != null ? maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * inputBytes + 65_536);
@@ -123,6 +102,10 @@ final class ServeCommand implements Callable<Integer> {
         out.println("serving " + pipeline.description());
         out.println("listening on " + server.address() + " (length-prefixed TCP; " + credits + " credits a connection; messages up to "
             + limit + " bytes); Ctrl-C stops");
+        if (!io.splitstream.pipeline.server.WebServer.LOOPBACK.equals(host)) {
+          out.println("warning: listening on " + host + ", not only on this machine: anyone who can reach it can send"
+              + " frames and read their results");
+        }
         out.flush();
         Runtime.getRuntime().addShutdownHook(hook);
         try {

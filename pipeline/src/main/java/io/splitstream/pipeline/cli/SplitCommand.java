@@ -1,15 +1,14 @@
 package io.splitstream.pipeline.cli;
 
+import io.splitstream.devices.io.OutputFiles;
 import io.splitstream.devices.SplitstreamException;
-import io.splitstream.devices.catalog.ModelStore;
-import io.splitstream.devices.catalog.Models;
 import io.splitstream.devices.model.Model;
 import io.splitstream.devices.model.Segment;
 import io.splitstream.devices.model.TensorSpec;
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.onnx.SampleInputs;
 import io.splitstream.devices.onnx.SplitCheck;
+import io.splitstream.pipeline.InputShapeChoice;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,6 +38,8 @@ final class SplitCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @picocli.CommandLine.Mixin LoggingOptions logging = new LoggingOptions();
+
   @Option(names = "--model", required = true, description = "catalogue name or .onnx file")
   String model;
 
@@ -48,9 +49,7 @@ final class SplitCommand implements Callable<Integer> {
   @Option(names = "--out", description = "write the segments here as <model>.seg<i>.onnx")
   Path out;
 
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320")
-  InputShapes inputShape;
+  @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
 
   @Option(names = "--seed", defaultValue = "1", description = "seed of the sample input (default: ${DEFAULT-VALUE})")
   long seed;
@@ -58,7 +57,14 @@ final class SplitCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter o = spec.commandLine().getOut();
-    Model m = Models.open(model, inputShape == null ? InputShapes.none() : inputShape, ModelStore.defaultStore());
+    if (cuts.isBlank()) {
+      throw new SplitstreamException("--cuts is empty: give at least one node boundary, e.g. --cuts 12,40"
+          + " (see ./splitstream profile --model " + model + ")");
+    }
+    if (out != null) {
+      OutputFiles.checkWritableDir(out, "--out");
+    }
+    Model m = InputShapeChoice.requireShapes(inputShape.open(model));
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + m.path() + " is " + m.format()
           + ": TFLite models run whole, only ONNX models can be cut");
@@ -88,14 +94,13 @@ final class SplitCommand implements Callable<Integer> {
   private void write(List<Segment> segments, String name) {
     PrintWriter o = spec.commandLine().getOut();
     try {
-      Files.createDirectories(out);
       for (Segment s : segments) {
         Path f = out.resolve(name + ".seg" + s.index() + ".onnx");
-        Files.write(f, s.bytes());
+        OutputFiles.write(f, s.bytes());
         o.println("  wrote " + f);
       }
     } catch (IOException e) {
-      throw new SplitstreamException("cannot write segments to " + out + ": " + e.getMessage() + "; choose a writable --out");
+      throw new SplitstreamException("cannot write segments to " + out + ": " + OutputFiles.reason(e) + "; choose a writable --out");
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.splitstream.pipeline.cli;
 
-import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.adapt.Controller;
 import java.nio.file.Path;
@@ -17,12 +16,10 @@ final class StreamOptions {
   @Option(names = "--model", defaultValue = "blazeface", description = "catalogue name or .onnx/.tflite file (default: the scenario's model when it names one, else ${DEFAULT-VALUE})")
   String model;
 
-  @Option(names = "--input-shape", converter = Converters.ShapesConverter.class,
-      description = "shapes for dynamic inputs, e.g. x=1,3,320,320 (';' between inputs)")
-  InputShapes inputShape;
+  @picocli.CommandLine.Mixin InputShapeOption inputShape = new InputShapeOption();
 
   @Option(names = "--source", defaultValue = "testvideo",
-      description = "video:FILE[,fps=native|max|N], testvideo[:seconds=..,fps=..,replay=native|max|N], synthetic:constant|poisson|burst|gamma|mmpp|ramp|trace,.., sensor:FILE.csv[,..], audio:FILE.wav[,..]; give it several times for several streams (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
+      description = "video:FILE[,fps=native|max|N][,loop=true] (a --duration longer than the file needs loop=true), testvideo[:seconds=..,fps=..,replay=native|max|N,loop=false] (a clip that loops to fill --duration), synthetic:constant|poisson|burst|gamma|mmpp|ramp|trace,.., sensor:FILE.csv[,..], audio:FILE.wav[,..]; give it several times for several streams (default: the scenario's source when it names one, else ${DEFAULT-VALUE})")
   List<String> sources;
 
   String source;
@@ -41,10 +38,10 @@ final class StreamOptions {
   String policy;
 
   @Option(names = "--budget", converter = Converters.DurationConverter.class,
-      description = "end-to-end latency budget, e.g. 50ms: the planner keeps to it, the deadline policy sheds frames older than it, and the summary counts frames within it")
+      description = "end-to-end latency budget, e.g. 50ms, bounding a frame's time from capture to leaving the last stage: the planner keeps to it, the deadline policy sheds (uncomputed) every frame forecast to finish later than it, and the summary counts frames within it")
   Duration budget;
 
-  @Option(names = "--duration", defaultValue = "20s", converter = Converters.DurationConverter.class,
+  @Option(names = "--duration", defaultValue = "20s", converter = Converters.RunDurationConverter.class,
       description = "how long to stream, e.g. 20s, 10m, 1h (default: the scenario's duration when it has one, else ${DEFAULT-VALUE})")
   Duration duration;
 
@@ -55,10 +52,10 @@ final class StreamOptions {
   @Option(names = "--thermal", defaultValue = "on", description = "on or off: emulated processors heat under sustained load, per their profile's thermal model (default: ${DEFAULT-VALUE})")
   String thermal;
 
-  @Option(names = "--max-blocks", defaultValue = "24", description = "profile at most this many blocks for the planner (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-blocks", defaultValue = "24", converter = Converters.PositiveInt.class, description = "profile at most this many blocks for the planner (default: ${DEFAULT-VALUE})")
   int maxBlocks;
 
-  @Option(names = "--capacity", defaultValue = "32", description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
+  @Option(names = "--capacity", defaultValue = "32", converter = Converters.PositiveInt.class, description = "admission buffer in frames (default: ${DEFAULT-VALUE})")
   int capacity;
 
   @Option(names = "--seed", defaultValue = "1", description = "seed for every random choice (default: ${DEFAULT-VALUE})")
@@ -111,7 +108,7 @@ final class StreamOptions {
     Optional<String> socId = platform.socOrDefault("sd855-pixel4");
     return new Runner.Options(
         model,
-        inputShape == null ? InputShapes.none() : inputShape,
+        inputShape.shapes(),
         source,
         socId,
         platform.processors == null ? List.of() : platform.processors,

@@ -12,7 +12,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,11 +77,6 @@ public record FrameEnvelope(String streamId, long seq, long captureNanos, Tensor
   /** The envelope of {@code frame}'s current tensors. */
   public static FrameEnvelope of(Frame frame) {
     return of(frame.streamId(), frame.seq(), frame.captureNanos(), frame.tensors());
-  }
-
-  /** This envelope as a frame of {@code stream}, captured at {@code captureNanos} on the receiver's clock. */
-  public Frame toFrame(String stream, long atNanos, TensorMap input) {
-    return Frame.of(stream, seq, atNanos, input);
   }
 
   public byte[] encode() {
@@ -260,10 +254,5 @@ public record FrameEnvelope(String streamId, long seq, long captureNanos, Tensor
       m.put(name, Tensor.of(type, dims, data));
     }
     return TensorMap.of(m);
-  }
-
-  /** The names of the tensors, for messages. */
-  List<String> names() {
-    return List.copyOf(tensors.names());
   }
 }

@@ -75,6 +75,31 @@ public final class PipelineMetrics implements AutoCloseable {
   /** Distinct shed or failure reasons exported before the rest go to {@code reason="other"}. */
   public static final int MAX_REASONS = 32;
 
+  /**
+   * Bucket bounds of {@code splitstream.frame.latency}, in seconds: 21 bounds (plus {@code +Inf})
+   * from 0.5 ms to 5 s, about a factor 1.5 apart, on round values so that a latency budget of 5,
+   * 10, 20, 50, 100, 200 or 500 ms is a bucket bound and "the share within budget" is exact. The
+   * end-to-end latencies the SoC profiles give lie from about 1.7 ms (BlazeFace on one Snapdragon
+   * 855 processor, docs/benchmarks.md) to about 150 ms (a static plan under contention,
+   * docs/adaptation.md), and up to a second under overload; Micrometer's default percentile
+   * histogram spent 60 bounds on 1 ms..10 s.
+   */
+  static final double[] LATENCY_BUCKETS = {
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2,
+    0.3, 0.5, 0.75, 1, 2, 5
+  };
+
+  /**
+   * Bucket bounds of the stage queue and service histograms, in seconds: 19 bounds (plus {@code
+   * +Inf}) from 100 µs to 2 s. A kernel on an emulated GPU or NPU takes well under a millisecond,
+   * a whole model on one CPU tens of milliseconds; waits in an overloaded queue reach seconds, which
+   * {@code +Inf} and the {@code _max} gauge cover.
+   */
+  static final double[] STAGE_BUCKETS = {
+    0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05,
+    0.075, 0.1, 0.2, 0.5, 1, 2
+  };
+
   static final String OTHER_REASON = "other";
   private static final int BUSY_BUCKETS = 10;
 
@@ -161,9 +186,7 @@ public final class PipelineMetrics implements AutoCloseable {
             Timer.builder("splitstream.frame.latency")
                 .description("End-to-end latency of a completed frame, from capture to sink")
                 .tags(modelTag)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(10))
+                .serviceLevelObjectives(durations(LATENCY_BUCKETS))
                 .register(registry));
     refresh();
   }
@@ -318,7 +341,8 @@ public final class PipelineMetrics implements AutoCloseable {
 
   /**
    * Publishes the plan now running: {@code splitstream.plan.info{plan, epoch} = 1} replaces the
-   * previous plan's series, and the predicted throughput and latency gauges take the new values.
+   * previous plan's series, and the epoch gauge and the predicted throughput and latency gauges
+   * take the new values.
    *
    * @param label the plan's split label, e.g. {@code cpu[0-11]|npu[12-49]}
    * @param epoch the plan's epoch, increasing with every re-plan
@@ -348,6 +372,7 @@ public final class PipelineMetrics implements AutoCloseable {
       throw new IllegalArgumentException(
           "plan " + label + ": predicted latency " + predictedLatency + " is negative");
     }
+    plan.epoch = epoch;
     plan.framesPerSecond = predictedFramesPerSecond;
     plan.latencySeconds = predictedLatency.toNanos() / 1e9;
     if (!planGaugesRegistered) {
@@ -365,6 +390,12 @@ public final class PipelineMetrics implements AutoCloseable {
               .tags(modelTag)
               .strongReference(true)
               .register(registry));
+      own(
+          Gauge.builder("splitstream.plan.epoch", plan, p -> p.epoch)
+              .description("Epoch of the plan now running; rises by one with every plan switch")
+              .tags(modelTag)
+              .strongReference(true)
+              .register(registry));
       planGaugesRegistered = true;
     }
     if (planInfo != null) {
@@ -377,6 +408,105 @@ public final class PipelineMetrics implements AutoCloseable {
                 .tags(modelTag.and("plan", label, "epoch", Long.toString(epoch)))
                 .strongReference(true)
                 .register(registry));
+  }
+
+  /**
+   * Exposes the source's nominal arrival rate as {@code splitstream.source.rate} (frames per
+   * second), read at scrape time: what a paced source (a synthetic arrival process, a video at its
+   * native rate) is set to offer, which a scenario's rate events change. Against the offered rate
+   * it shows the source keeping its pace or being held back.
+   *
+   * @throws IllegalStateException after {@link #close()}, or when a rate is bound already
+   */
+  public synchronized void bindSourceRate(DoubleSupplier framesPerSecond) {
+    Objects.requireNonNull(framesPerSecond, "framesPerSecond");
+    checkOpen();
+    if (registry.find("splitstream.source.rate").tags(modelTag).meter() != null) {
+      throw new IllegalStateException("the source rate of " + model + " is bound already");
+    }
+    own(
+        Gauge.builder("splitstream.source.rate", framesPerSecond, DoubleSupplier::getAsDouble)
+            .description("Arrival rate the source is set to offer (nominal, not measured)")
+            .baseUnit("frames.per.second")
+            .tags(modelTag)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  /**
+   * Exposes the run's end-to-end latency budget as {@code splitstream.latency.budget} (seconds),
+   * what the latency alert compares the p99 with. A run without a budget has no such series.
+   *
+   * @throws IllegalArgumentException when the budget is not positive
+   * @throws IllegalStateException after {@link #close()}, or when a budget was given already
+   */
+  public synchronized void latencyBudget(Duration budget) {
+    Objects.requireNonNull(budget, "budget");
+    checkOpen();
+    if (budget.isNegative() || budget.isZero()) {
+      throw new IllegalArgumentException("latency budget " + budget + " is not positive");
+    }
+    if (registry.find("splitstream.latency.budget").tags(modelTag).meter() != null) {
+      throw new IllegalStateException("the latency budget of " + model + " is given already");
+    }
+    double seconds = budget.toNanos() / 1e9;
+    own(
+        Gauge.builder("splitstream.latency.budget", () -> seconds)
+            .description("End-to-end latency budget of the run (--budget)")
+            .baseUnit("seconds")
+            .tags(modelTag)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  /**
+   * Exposes how far the host fell behind emulated processor {@code processor} in real time: {@code
+   * splitstream.emulation.lag} (seconds by which the host's compute overran the profile's service
+   * time, summed) and {@code splitstream.emulation.lagged} (invocations that overran), read at
+   * scrape time. Both stay 0 in simulation, where host compute takes no virtual time.
+   *
+   * @param lagNanos the summed overrun in nanoseconds, cumulative; called on scrape threads
+   * @param lagged the invocations that overran, cumulative; called on scrape threads
+   * @throws IllegalArgumentException when the processor is not emulated (a real one cannot lag its
+   *     own timing), or its id was registered with other labels
+   * @throws IllegalStateException after {@link #close()}, or when the processor is bound already
+   */
+  public synchronized void bindEmulationLag(
+      ProcessorLabels processor, LongSupplier lagNanos, LongSupplier lagged) {
+    Objects.requireNonNull(processor, "processor");
+    Objects.requireNonNull(lagNanos, "lagNanos");
+    Objects.requireNonNull(lagged, "lagged");
+    checkOpen();
+    if (!processor.emulated()) {
+      throw new IllegalArgumentException(
+          "processor " + processor.id() + " is real: only an emulated processor has a lag");
+    }
+    ProcessorState state = processorState(processor);
+    if (state.lag != null) {
+      throw new IllegalStateException(
+          "emulation lag of processor " + processor.id() + " is bound already");
+    }
+    Tags tags =
+        modelTag.and(
+            "processor", processor.id(),
+            "kind", processor.kindTag(),
+            "emulated", "true");
+    own(
+        FunctionCounter.builder("splitstream.emulation.lag", lagNanos, l -> l.getAsLong() / 1e9)
+            .description(
+                "Time by which the host's compute overran an emulated processor's profile time")
+            .baseUnit("seconds")
+            .tags(tags)
+            .register(registry));
+    own(
+        FunctionCounter.builder("splitstream.emulation.lagged", lagged, LongSupplier::getAsLong)
+            .description(
+                "Invocations whose host compute took longer than the emulated processor's profile"
+                    + " time")
+            .tags(tags)
+            .register(registry));
+    // the registry holds a function counter's object weakly; this object keeps them alive
+    state.lag = new LongSupplier[] {lagNanos, lagged};
   }
 
   /**
@@ -467,13 +597,15 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   private static Timer.Builder stageTimer(String name, Tags tags) {
-    // Kernels on a GPU or NPU finish well under a millisecond, so the buckets start lower than
-    // those of the end-to-end latency.
-    return Timer.builder(name)
-        .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(100_000))
-        .maximumExpectedValue(Duration.ofSeconds(10));
+    return Timer.builder(name).tags(tags).serviceLevelObjectives(durations(STAGE_BUCKETS));
+  }
+
+  private static Duration[] durations(double[] seconds) {
+    Duration[] d = new Duration[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      d[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
+    }
+    return d;
   }
 
   private void checkOpen() {
@@ -501,6 +633,7 @@ public final class PipelineMetrics implements AutoCloseable {
     final ProcessorLabels labels;
     final BusyWindow busy;
     boolean registered;
+    LongSupplier[] lag;
 
     ProcessorState(ProcessorLabels labels) {
       this.labels = labels;
@@ -510,6 +643,7 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   private static final class PlanState {
+    volatile long epoch;
     volatile double framesPerSecond;
     volatile double latencySeconds;
   }

@@ -56,39 +56,39 @@ public final class Wire {
 
   public static byte[] encode(Message m) {
     if (m instanceof Hello h) {
-        int size = 1 + 4 + 4 + 8 + FrameEnvelope.stringSize(h.description()) + specSize(h.input());
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put((byte) HELLO).putInt(h.credits()).putInt(h.maxMessageBytes()).putDouble(h.expectedRate());
-        FrameEnvelope.putString(b, h.description());
-        putSpec(b, h.input());
-        return b.array();
+      int size = 1 + 4 + 4 + 8 + FrameEnvelope.stringSize(h.description()) + specSize(h.input());
+      ByteBuffer b = ByteBuffer.allocate(size);
+      b.put((byte) HELLO).putInt(h.credits()).putInt(h.maxMessageBytes()).putDouble(h.expectedRate());
+      FrameEnvelope.putString(b, h.description());
+      putSpec(b, h.input());
+      return b.array();
     } else if (m instanceof Open o) {
-        ByteBuffer b = ByteBuffer.allocate(1 + FrameEnvelope.stringSize(o.streamId()));
-        b.put((byte) OPEN);
-        FrameEnvelope.putString(b, o.streamId());
-        return b.array();
+      ByteBuffer b = ByteBuffer.allocate(1 + FrameEnvelope.stringSize(o.streamId()));
+      b.put((byte) OPEN);
+      FrameEnvelope.putString(b, o.streamId());
+      return b.array();
     } else if (m instanceof FrameMsg f) {
-        byte[] env = f.envelope().encode();
-        ByteBuffer b = ByteBuffer.allocate(1 + env.length);
-        b.put((byte) FRAME).put(env);
-        return b.array();
+      byte[] env = f.envelope().encode();
+      ByteBuffer b = ByteBuffer.allocate(1 + env.length);
+      b.put((byte) FRAME).put(env);
+      return b.array();
     } else if (m instanceof Result r) {
-        int size = 1 + FrameEnvelope.stringSize(r.streamId()) + 8 + 1 + FrameEnvelope.stringSize(clip(r.reason()))
-            + FrameEnvelope.tensorsSize(r.outputs());
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put((byte) RESULT);
-        FrameEnvelope.putString(b, r.streamId());
-        b.putLong(r.seq()).put((byte) r.status().code());
-        FrameEnvelope.putString(b, clip(r.reason()));
-        FrameEnvelope.putTensors(b, r.outputs());
-        return b.array();
+      int size = 1 + FrameEnvelope.stringSize(r.streamId()) + 8 + 1 + FrameEnvelope.stringSize(clip(r.reason()))
+          + FrameEnvelope.tensorsSize(r.outputs());
+      ByteBuffer b = ByteBuffer.allocate(size);
+      b.put((byte) RESULT);
+      FrameEnvelope.putString(b, r.streamId());
+      b.putLong(r.seq()).put((byte) r.status().code());
+      FrameEnvelope.putString(b, clip(r.reason()));
+      FrameEnvelope.putTensors(b, r.outputs());
+      return b.array();
     } else {
-        Error e = (Error) m;
-        ByteBuffer b = ByteBuffer.allocate(1 + FrameEnvelope.stringSize(e.kind()) + FrameEnvelope.stringSize(clip(e.reason())));
-        b.put((byte) ERROR);
-        FrameEnvelope.putString(b, e.kind());
-        FrameEnvelope.putString(b, clip(e.reason()));
-        return b.array();
+      Error e = (Error) m;
+      ByteBuffer b = ByteBuffer.allocate(1 + FrameEnvelope.stringSize(e.kind()) + FrameEnvelope.stringSize(clip(e.reason())));
+      b.put((byte) ERROR);
+      FrameEnvelope.putString(b, e.kind());
+      FrameEnvelope.putString(b, clip(e.reason()));
+      return b.array();
     }
   }
 

@@ -106,9 +106,9 @@ public record Plan(long epoch, String model, List<Stage> stages) {
       return worst;
     }
 
-    /** This stage in the split-string syntax, e.g. {@code 37:npu+gpu}. */
+    /** This stage in the split-string syntax, e.g. {@code 37:gpu+npu}; replicas as {@link #replicasLabel}. */
     public String label() {
-      return firstNode + ":" + String.join("+", processors());
+      return firstNode + ":" + replicasLabel(processors());
     }
   }
 
@@ -280,9 +280,18 @@ public record Plan(long epoch, String model, List<Stage> stages) {
     return stages.stream().skip(1).map(Stage::firstNode).collect(Collectors.toUnmodifiableList());
   }
 
-  /** The plan in the split-string syntax {@link SplitSpec#parse} reads: {@code 0:cpu,37:npu+gpu}. */
+  /** The plan in the split-string syntax {@link SplitSpec#parse} reads: {@code 0:cpu,37:gpu+npu}. */
   public String label() {
     return stages.stream().map(Stage::label).collect(Collectors.joining(","));
+  }
+
+  /**
+   * The one way a stage's replicas are written, everywhere (plans, the run summary, decisions):
+   * processor ids joined with {@code +} in name order, so the same set reads the same whatever
+   * order a caller gave or a pipeline serves them in (fastest first).
+   */
+  public static String replicasLabel(java.util.Collection<String> processorIds) {
+    return processorIds.stream().sorted().collect(Collectors.joining("+"));
   }
 
   /** A table for people: one row per replica, then throughput and latency. */

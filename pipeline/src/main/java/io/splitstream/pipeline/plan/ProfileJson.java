@@ -1,5 +1,6 @@
 package io.splitstream.pipeline.plan;
 
+import io.splitstream.devices.io.OutputFiles;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -101,18 +102,11 @@ final class ProfileJson {
   static void write(ProfileTable table, Path file) {
     String json = toJson(table);
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      // Write beside the target and move, so a reader never sees half a table.
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      try {
-        Files.writeString(tmp, json, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      // written beside the target and moved, so a reader never sees half a table
+      OutputFiles.writeString(file, json);
     } catch (IOException e) {
-      throw new SplitstreamException("profile " + file + ": cannot be written ("
-          + oneLine(e.toString()) + "); check that its directory exists and is writable", e);
+      throw new SplitstreamException("profile " + file + ": cannot be written (" + OutputFiles.reason(e)
+          + "); give --json a file in a writable folder", e);
     }
   }
 

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * Reads a split string, the plan a person writes on the command line: stages separated by
  * {@code ,}, each {@code START:PROCESSOR} where {@code START} is the node index where the stage
- * begins and replicas are joined with {@code +}, e.g. {@code 0:cpu,37:npu+gpu,80:gpu}. The first
+ * begins and replicas are joined with {@code +}, e.g. {@code 0:cpu,37:gpu+npu}. The first
  * stage starts at 0, starts increase strictly, each start is a cut point of the profile (0 or a
  * block boundary), each processor exists, is online, hosts one stage at most and has every op of
  * its stage. {@link Plan#label()} writes this syntax. The word {@value #AUTO} asks for the planner
@@ -38,6 +38,30 @@ public final class SplitSpec {
   /** The plan {@code spec} describes on fully available processors, epoch 0. */
   public static Plan parse(String spec, ProfileTable table) {
     return parse(spec, table, PlannerOptions.defaults());
+  }
+
+  /**
+   * A split like {@code spec} that starts at 0: a first stage on a processor {@code spec} does not
+   * use in front of it when {@code start} is a cut point and one is free, else {@code spec} with its
+   * first start moved to 0 (each processor hosts one stage, so {@code 0:cpu,5:cpu} would not do).
+   */
+  private static String startingAtZero(String spec, int start, ProfileTable table, CostModel cost) {
+    Set<String> named = new HashSet<>();
+    for (String part : spec.split(",")) {
+      int colon = part.indexOf(':');
+      for (String id : part.substring(colon + 1).split("\\+")) {
+        named.add(id.trim());
+      }
+    }
+    if (table.cutPoints().contains(start)) {
+      for (int q = 0; q < cost.ids.length; q++) {
+        if (!named.contains(cost.ids[q]) && cost.online[q]) {
+          return "0:" + cost.ids[q] + "," + spec.trim();
+        }
+      }
+    }
+    String first = spec.trim();
+    return "0" + first.substring(first.indexOf(':'));
   }
 
   /**
@@ -80,7 +104,7 @@ public final class SplitSpec {
       }
       if (i == 0 && start != 0) {
         throw new SplitstreamException(bad + "the first stage starts at node " + start
-            + "; it must start at 0, e.g. 0:" + cost.ids[0] + "," + part);
+            + "; it must start at 0, e.g. " + startingAtZero(spec, start, table, cost));
       }
       if (i > 0 && start <= starts.get(i - 1)) {
         throw new SplitstreamException(bad + "stage '" + part + "' starts at " + start

@@ -27,15 +27,23 @@ import java.util.TreeSet;
 /**
  * Measures what each block of a model costs on each processor of a platform: the table the
  * planner reads. Blocks lie between chosen cut points (all valid ones when there are few, else
- * about {@code maxBlocks} of them, spread evenly by FLOPs and preferring cuts that carry the
- * fewest bytes). A real processor's figure is the median of {@code runs} timed invocations after
- * warm-up; an emulated one's is its profile's service time, and the table marks it emulated.
+ * {@code maxBlocks} blocks: boundaries spread evenly by FLOPs, preferring cuts that carry the
+ * fewest bytes, then, where FLOP targets fall on the same cut (one node holding most of the
+ * FLOPs), the remaining ones split the longest blocks in nodes, so they spread over the graph).
+ * A real processor's figure is the median of its timed invocations, after a warm-up that goes on
+ * while the timings still fall; at least {@code runs} of them and at least 50 ms in all, so a
+ * block that takes microseconds is timed thousands of times and runs slowed by another process do
+ * not move the median. Its invocation cost is measured apart and kept out of the block times (see
+ * {@link ProfileTable.ProcessorInfo#invocationMs()}). An emulated processor's figure is its
+ * profile's service time, and the table marks it emulated.
  */
 public final class Profiler {
   /**
    * @param maxBlocks at most this many blocks (at least 1)
-   * @param warmup untimed invocations per block and processor before measuring (real processors)
-   * @param runs timed invocations per block and processor (real processors), median kept
+   * @param warmup untimed invocations per block and processor before measuring (real processors);
+   *     warm-up goes on past it while the timings still fall (see the class comment)
+   * @param runs the fewest timed invocations per block and processor (real processors); more are
+   *     timed until they add up to 50 ms of measured time; the median is kept
    * @param seed for the sample input
    */
   public record Options(int maxBlocks, int warmup, int runs, long seed) {
@@ -94,7 +102,37 @@ public final class Profiler {
         chosen.add(best.boundary());
       }
     }
+    spreadOverNodes(chosen, valid, n, maxBlocks);
     return List.copyOf(chosen);
+  }
+
+  /**
+   * Adds boundaries until there are {@code maxBlocks - 1} (or no valid cut is left): each splits
+   * the longest block, in nodes, at its valid cut nearest the middle (fewer bytes on a tie). FLOP
+   * targets collapse onto one cut when one node holds most of the FLOPs (a Gemm with 98 % of them
+   * gave one cut at any block count); the blocks they leave out are spread over the graph.
+   */
+  private static void spreadOverNodes(TreeSet<Integer> chosen, List<CutPoint> valid, int n, int maxBlocks) {
+    while (chosen.size() < maxBlocks - 1) {
+      java.util.Optional<CutPoint> next = valid.stream()
+          .filter(c -> !chosen.contains(c.boundary()))
+          .min(java.util.Comparator.comparingDouble((CutPoint c) -> -blockAround(c, chosen, n)[1])
+              .thenComparingDouble(c -> Math.abs(c.boundary() - blockAround(c, chosen, n)[0]))
+              .thenComparingLong(CutPoint::bytes));
+      if (next.isEmpty()) {
+        return;
+      }
+      chosen.add(next.get().boundary());
+    }
+  }
+
+  /** The middle and the length, in nodes, of the block that cut {@code c} would split. */
+  private static double[] blockAround(CutPoint c, TreeSet<Integer> chosen, int n) {
+    Integer below = chosen.lower(c.boundary());
+    Integer above = chosen.higher(c.boundary());
+    int from = below == null ? 0 : below;
+    int to = above == null ? n : above;
+    return new double[] {(from + to) / 2.0, to - from};
   }
 
   /** Profiles {@code model} on every processor of {@code platform}. */
@@ -203,27 +241,70 @@ public final class Profiler {
 
   private record Measured(double ms, TensorMap outputs) {}
 
+  /** Runs per warm-up window: warm-up ends when one window's median is no faster than the last's. */
+  private static final int WARMUP_WINDOW = 5;
+  /** The most warm-up runs, whether or not the timings have settled. */
+  private static final int MAX_WARMUP_RUNS = 200;
+  /** Timed runs go on until they add up to at least this much measured time (or {@link #MAX_RUNS}). */
+  private static final long MIN_MEASURED_NANOS = 50_000_000;
+  /** The most timed runs per block and processor. */
+  private static final int MAX_RUNS = 2_000;
+
+  /**
+   * A real processor's time for one block: after {@code warmup} untimed runs, warm-up goes on in
+   * windows of {@value #WARMUP_WINDOW} runs while a window's median is more than 5 % faster than
+   * the one before (a runtime still settling: allocation, a delegate, caches), up to {@value
+   * #MAX_WARMUP_RUNS} runs; then at least {@code runs} timed runs and at least {@value
+   * #MIN_MEASURED_NANOS} ns of measured time (up to {@value #MAX_RUNS} runs), of which the median
+   * is kept, so runs slowed by another process on the host do not move it.
+   */
   private static Measured measure(LoadedSegment loaded, TensorMap inputs, Options o) {
     Execution first = loaded.run(inputs);
     if (loaded.processor().emulated()) {
       return new Measured(loaded.expectedServiceTime().toNanos() / 1e6, first.outputs());
     }
-    for (int i = 0; i < o.warmup(); i++) {
+    int warm = 0;
+    for (; warm < o.warmup(); warm++) {
       loaded.run(inputs);
     }
-    long[] t = new long[o.runs()];
-    for (int i = 0; i < t.length; i++) {
-      t[i] = loaded.run(inputs).serviceNanos();
+    double previous = Double.POSITIVE_INFINITY;
+    while (warm < MAX_WARMUP_RUNS) {
+      long[] window = new long[WARMUP_WINDOW];
+      for (int i = 0; i < window.length; i++) {
+        window[i] = loaded.run(inputs).serviceNanos();
+      }
+      warm += window.length;
+      double m = median(window);
+      if (m >= 0.95 * previous) {
+        break;
+      }
+      previous = m;
     }
+    long[] t = new long[Math.max(o.runs(), 16)];
+    int n = 0;
+    long measured = 0;
+    while (n < MAX_RUNS && (n < o.runs() || measured < MIN_MEASURED_NANOS)) {
+      if (n == t.length) {
+        t = Arrays.copyOf(t, Math.min(MAX_RUNS, 2 * t.length));
+      }
+      long x = loaded.run(inputs).serviceNanos();
+      t[n++] = x;
+      measured += Math.max(1, x);
+    }
+    return new Measured(median(Arrays.copyOf(t, n)) / 1e6, first.outputs());
+  }
+
+  private static double median(long[] values) {
+    long[] t = values.clone();
     Arrays.sort(t);
-    double median = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0;
-    return new Measured(median / 1e6, first.outputs());
+    return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0;
   }
 
   /**
-   * The fixed cost of one invocation: an emulated processor's dispatch overhead from its profile
-   * (at its current availability). A real processor's is left in its block times (tens of
-   * microseconds for ONNX Runtime on the CPU), which overstates a stage of many blocks slightly.
+   * The fixed cost of one invocation on an emulated processor: its profile's dispatch overhead (at
+   * its current availability). A real processor's is measured instead ({@link
+   * #measuredInvocationMs}): every timed block includes it once, so it is taken out of each block's
+   * time and the planner adds it back once per stage.
    */
   static double invocationMs(Processor p) {
     if (p instanceof EmulatedProcessor e) {

@@ -258,7 +258,6 @@ public final class RunRecorder implements Consumer<Settlement>, AutoCloseable {
     void record(Settlement s, long latencyNanos) {
       outcomes.computeIfAbsent(s.outcome(), o -> Counter.builder("splitstream.stream.frames")
           .description("Frames of a stream by how they settled (completed, shed, failed); per stream up to the cap, the rest as stream=other")
-          .baseUnit("frames")
           .tags("model", model, "stream", tag, "outcome", o)
           .register(registry)).increment();
       if (s.completed()) {

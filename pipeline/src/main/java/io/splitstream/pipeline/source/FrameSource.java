@@ -38,4 +38,19 @@ public interface FrameSource {
   default java.util.Optional<RateControl> rateControl() {
     return java.util.Optional.empty();
   }
+
+  /**
+   * The shape this source gives the model input's tensors when that input has dynamic dimensions
+   * and the source fills them itself (an image source: its picture size; a synthetic one: its
+   * stated default), with how it chose them; empty when it does not choose.
+   */
+  default java.util.Optional<ChosenShape> chosenInputShape() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * @param shape the concrete shape, no dynamic dimension left
+   * @param how for people, e.g. "the video's picture size 640x480"
+   */
+  record ChosenShape(java.util.List<Long> shape, String how) {}
 }

@@ -18,15 +18,16 @@ class LoadgenCommandTest {
       "loadgen --scenario server --simulate --target 127.0.0.1:7878|exclude each other",
       "loadgen --scenario single-stream --min-queries 0|is not positive",
       "loadgen --scenario server --target-qps -3|is not a positive number",
-      "loadgen --scenario server --target-latency 0ms|must be positive",
+      "loadgen --scenario server --target-latency 0ms|shorter than 1 µs",
       "serve --port 70000|is not in 0..65535",
       "serve --credits 0|is not positive",
       "loadgen|needs --scenario",
       "loadgen --kafka 127.0.0.1:9 --max-record-bytes 10|is too small",
       "serve --kafka 127.0.0.1:9 --in a --out a|are both 'a'",
-      "serve --kafka 127.0.0.1:9 --metrics-port 70000|is not in 0..65535",
+      "serve --kafka 127.0.0.1:9 --metrics-port 70000|is not a port",
       "kafka-broker --partitions 0|is not positive",
-      "bench kafka --frames 0|must be positive"})
+      "bench kafka --frames 0|is not positive",
+      "bench kafka --workers 1,0|is not positive"})
   void badInputIsOneLineAndExitTwo(String args, String says) {
     StringWriter err = new StringWriter();
     int code = Main.execute(args.split(" "), new PrintWriter(new StringWriter()), new PrintWriter(err, true));

@@ -17,21 +17,27 @@ class HistogramBucketsTest {
   private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
 
   @Test
-  void frameLatencyBucketsSpanOneMillisecondToTenSeconds() {
+  void frameLatencyBucketsAreTheChosenTwentyOneFromHalfAMillisecondToFiveSeconds() {
     List<String> bounds = bounds("splitstream_frame_latency_seconds_bucket{");
 
-    assertThat(bounds.get(0)).isEqualTo("0.001");
-    assertThat(bounds.get(bounds.size() - 2)).isEqualTo("10.0");
+    assertThat(bounds).hasSize(22);
+    assertThat(Double.parseDouble(bounds.get(0))).isEqualTo(5e-4);
+    // common latency budgets are bounds, so the share within budget needs no interpolation
+    assertThat(bounds).contains("0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5");
+    assertThat(bounds.get(bounds.size() - 2)).isEqualTo("5.0");
     assertThat(bounds.get(bounds.size() - 1)).isEqualTo("+Inf");
   }
 
   @Test
-  void stageBucketsStartAtOneHundredMicroseconds() {
-    List<String> bounds =
-        bounds("splitstream_stage_service_seconds_bucket{emulated=\"true\",kind=\"npu\"");
+  void stageBucketsAreTheChosenNineteenFromOneHundredMicrosecondsToTwoSeconds() {
+    for (String family : List.of("service", "queue")) {
+      List<String> bounds =
+          bounds("splitstream_stage_" + family + "_seconds_bucket{emulated=\"true\",kind=\"npu\"");
 
-    assertThat(Double.parseDouble(bounds.get(0))).isEqualTo(1e-4);
-    assertThat(bounds.get(bounds.size() - 2)).isEqualTo("10.0");
+      assertThat(bounds).as(family).hasSize(20);
+      assertThat(Double.parseDouble(bounds.get(0))).isEqualTo(1e-4);
+      assertThat(bounds.get(bounds.size() - 2)).isEqualTo("2.0");
+    }
   }
 
   @Test

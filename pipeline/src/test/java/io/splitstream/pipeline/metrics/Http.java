@@ -15,6 +15,22 @@ final class Http {
 
   private Http() {}
 
+  /** {@code method} on {@code path} with no body. */
+  static HttpResponse<String> send(MetricsServer server, String method, String path) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUri() + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, HttpRequest.BodyPublishers.noBody())
+        .build();
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   static HttpResponse<String> get(MetricsServer server, String path, String accept) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(server.baseUri() + path)).timeout(Duration.ofSeconds(30));

@@ -157,19 +157,63 @@ class MetricsServerTest {
 
   @Test
   void healthAndIndex() {
-    HttpResponse<String> health = Http.get(server, "/healthz", null);
-    assertThat(health.statusCode()).isEqualTo(200);
-    assertThat(health.body()).isEqualTo("ok\n");
+    HttpResponse<String> live = Http.send(server, "GET", "/health/live");
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.body()).isEqualTo("{\"status\":\"live\"}");
+    // a metrics-only server has no run that could be anything but ready
+    assertThat(Http.send(server, "GET", "/health/ready").statusCode()).isEqualTo(200);
 
     HttpResponse<String> index = Http.get(server, "/", null);
     assertThat(index.statusCode()).isEqualTo(200);
-    assertThat(index.body()).contains("/metrics").contains("/healthz");
+    assertThat(index.body()).contains("/metrics").contains("/health/live").contains("/health/ready");
   }
 
   @Test
-  void unknownPathIs404() {
-    assertThat(Http.get(server, "/nope", null).statusCode()).isEqualTo(404);
-    assertThat(Http.get(server, "/metrics/extra", null).statusCode()).isEqualTo(404);
+  void unknownPathIs404InJson() {
+    for (String path : List.of("/nope", "/metrics/extra", "/health", "/healthz")) {
+      HttpResponse<String> r = Http.send(server, "GET", path);
+      assertThat(r.statusCode()).as(path).isEqualTo(404);
+      assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+      assertThat(r.body()).contains("\"status\":404").contains("\"field\":\"path\"");
+    }
+  }
+
+  @Test
+  void aKnownPathAskedWithAnotherMethodIs405WithAllow() {
+    for (String[] call : new String[][] {{"POST", "/metrics"}, {"DELETE", "/"}, {"PUT", "/health/live"}}) {
+      HttpResponse<String> r = Http.send(server, call[0], call[1]);
+      assertThat(r.statusCode()).as(call[0] + " " + call[1]).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
+      assertThat(r.body()).contains("\"status\":405").contains("\"field\":\"method\"");
+    }
+  }
+
+  @Test
+  void headAnswersWhereGetDoesWithoutABody() {
+    HttpResponse<String> r = Http.send(server, "HEAD", "/metrics");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(r.body()).isEmpty();
+    assertThat(Http.send(server, "HEAD", "/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  /** The Prometheus library negotiates the format (ExpositionFormats.findWriter), not our code. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      nullValues = "NONE",
+      value = {
+        "NONE | text/plain; version=0.0.4; charset=utf-8",
+        "text/plain;version=0.0.4 | text/plain; version=0.0.4; charset=utf-8",
+        "*/* | text/plain; version=0.0.4; charset=utf-8",
+        "application/openmetrics-text;version=1.0.0 | application/openmetrics-text; version=1.0.0; charset=utf-8",
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+            + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1 | application/openmetrics-text; version=1.0.0; charset=utf-8"
+      })
+  void acceptHeaderPicksTheFormat(String accept, String contentType) {
+    HttpResponse<String> r = Http.get(server, "/metrics", accept);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue(contentType);
   }
 
   @Test

@@ -59,6 +59,14 @@ class PlanTest {
     assertThat(plan.throughputFps()).isCloseTo(1000 * (1 / 10.0 + 1 / 9.0), within(1e-9));
   }
 
+  /** The plan and the run summary write a stage's replicas one way, whatever order they came in. */
+  @Test
+  void replicasReadTheSameInAnyOrder() {
+    assertThat(SplitSpec.parse("0:gpu+cpu", table()).label()).isEqualTo("0:cpu+gpu");
+    assertThat(SplitSpec.parse("0:cpu+gpu", table()).label()).isEqualTo("0:cpu+gpu");
+    assertThat(Plan.replicasLabel(List.of("npu", "cpu", "gpu"))).isEqualTo("cpu+gpu+npu");
+  }
+
   @Test
   void availabilitySlowsComputeButNotTransfers() {
     Plan plan = SplitSpec.parse("0:cpu,5:gpu", table(),

@@ -1,6 +1,7 @@
 package io.splitstream.pipeline.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.splitstream.devices.SplitstreamException;
@@ -86,11 +87,15 @@ class ProfileTableTest {
 
   @Test
   void aFileThatCannotBeWrittenIsNamed(@TempDir Path dir) {
-    Path file = dir.resolve("missing-dir").resolve("t.json");
+    // a missing folder is created, as for every output; one under a plain file cannot be
+    Path file = dir.resolve("a-file").resolve("t.json");
+    assertThatCode(() -> java.nio.file.Files.writeString(dir.resolve("a-file"), "x")).doesNotThrowAnyException();
     assertThatThrownBy(() -> ProfileTable.fromJson(TINY, "tiny").write(file))
         .isInstanceOf(SplitstreamException.class)
         .hasMessageStartingWith("profile " + file + ": cannot be written (")
-        .hasMessageEndingWith("); check that its directory exists and is writable");
+        .hasMessageEndingWith("); give --json a file in a writable folder");
+    ProfileTable.fromJson(TINY, "tiny").write(dir.resolve("new-dir").resolve("t.json"));
+    assertThat(dir.resolve("new-dir").resolve("t.json")).isRegularFile();
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

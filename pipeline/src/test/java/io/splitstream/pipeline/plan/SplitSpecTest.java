@@ -36,7 +36,7 @@ class SplitSpecTest {
   @Test
   void readsStagesReplicasAndBlanks() {
     Plan plan = SplitSpec.parse(" 0:npu, 9 : gpu + cpu ", blazeface());
-    assertThat(plan.label()).isEqualTo("0:npu,9:gpu+cpu");
+    assertThat(plan.label()).isEqualTo("0:npu,9:cpu+gpu");
     assertThat(plan.epoch()).isZero();
     assertThat(plan.stages()).extracting(Plan.Stage::firstBlock, Plan.Stage::endBlock,
             Plan.Stage::firstNode, Plan.Stage::endNode)
@@ -60,7 +60,7 @@ class SplitSpecTest {
       0:cpu,12:npu      | split '0:cpu,12:npu': 12 is not a cut point of blazeface; valid cut points include 0, 5, 9, 14, 20 (see ./splitstream profile)
       0:cpu,31:npu      | split '0:cpu,31:npu': 31 is not a cut point of blazeface; valid cut points include ..., 9, 14, 20 (see ./splitstream profile)
       ""                | split '': is empty; write START:PROCESSOR per stage, replicas joined with '+', e.g. 0:cpu,37:npu+gpu, or 'auto'
-      5:cpu             | split '5:cpu': the first stage starts at node 5; it must start at 0, e.g. 0:cpu,5:cpu
+      5:cpu             | split '5:cpu': the first stage starts at node 5; it must start at 0, e.g. 0:gpu,5:cpu
       0:cpu,9:gpu,5:npu | split '0:cpu,9:gpu,5:npu': stage '5:npu' starts at 5, not after the stage before it (9); starts must increase strictly
       0:cpu,5:cpu       | split '0:cpu,5:cpu': processor 'cpu' is used more than once; each processor hosts one stage, so pick another one or merge the stages
       0:cpu,5:gpu+gpu   | split '0:cpu,5:gpu+gpu': processor 'gpu' is used more than once; each processor hosts one stage, so pick another one or merge the stages
@@ -78,6 +78,25 @@ class SplitSpecTest {
     assertThatThrownBy(() -> SplitSpec.parse(spec, blazeface()))
         .isInstanceOf(SplitstreamException.class)
         .hasMessage(message);
+  }
+
+  /** The remedy of a split that does not start at 0 is itself a split that parses. */
+  @ParameterizedTest
+  @CsvSource({"5:cpu", "5:cpu,9:gpu", "5:cpu,9:gpu,14:npu+npu", "7:cpu", "9:cpu+gpu", "5:gpu+cpu,14:npu"})
+  void theSuggestedSplitForALateFirstStageParses(String spec) {
+    assertThatThrownBy(() -> SplitSpec.parse(spec, blazeface()))
+        .isInstanceOf(SplitstreamException.class)
+        .satisfies(e -> {
+          String m = e.getMessage();
+          assertThat(m).contains("it must start at 0, e.g. ");
+          String suggestion = m.substring(m.indexOf("e.g. ") + 5);
+          if (spec.equals("5:cpu,9:gpu,14:npu+npu")) {
+            // a spec with another fault: the suggestion fixes the start, the fault stays named
+            assertThatThrownBy(() -> SplitSpec.parse(suggestion, blazeface())).hasMessageContaining("more than once");
+          } else {
+            assertThat(SplitSpec.parse(suggestion, blazeface()).stages().get(0).firstNode()).isZero();
+          }
+        });
   }
 
   @Test

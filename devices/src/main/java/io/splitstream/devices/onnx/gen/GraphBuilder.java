@@ -36,10 +36,28 @@ final class GraphBuilder {
   /** Static shape of each tensor, absent where a dimension is dynamic. */
   private final Map<String, long[]> shapes = new HashMap<>();
   private final Map<String, Integer> counters = new HashMap<>();
+  private final long opset;
+  /** False for a shapes-only graph: initializers carry their dims but no data (cost, not compute). */
+  private final boolean withWeights;
 
   GraphBuilder(String name, long seed) {
+    this(name, seed, OPSET, true);
+  }
+
+  GraphBuilder(String name, long seed, boolean withWeights) {
+    this(name, seed, OPSET, withWeights);
+  }
+
+  /** A builder whose model imports operator set {@code opset} of the default domain. */
+  GraphBuilder(String name, long seed, long opset) {
+    this(name, seed, opset, true);
+  }
+
+  private GraphBuilder(String name, long seed, long opset, boolean withWeights) {
+    this.opset = opset;
     this.name = name;
     this.rnd = new SplittableRandom(seed);
+    this.withWeights = withWeights;
     graph.setName(name.replace('-', '_'));
   }
 
@@ -86,17 +104,24 @@ final class GraphBuilder {
    * {@code gain / fan_in} (gain 2 suits a following ReLU), bias uniform in +-0.05.
    */
   String conv(String x, long cin, long cout, int k, int stride, long group, double gain) {
+    return conv(x, cin, cout, k, k, stride, k / 2, k / 2, group, gain);
+  }
+
+  /**
+   * Conv with a {@code kh} x {@code kw} kernel and padding {@code ph}, {@code pw} on each side (0
+   * for TensorFlow's VALID); weights and bias as {@link #conv(String, long, long, int, int, long, double)}.
+   */
+  String conv(String x, long cin, long cout, int kh, int kw, int stride, int ph, int pw, long group, double gain) {
     String n = next("conv");
-    long fanIn = cin / group * k * k;
-    String w = weight(n + ".w", new long[] {cout, cin / group, k, k}, Math.sqrt(3 * gain / fanIn));
+    long fanIn = cin / group * kh * kw;
+    String w = weight(n + ".w", new long[] {cout, cin / group, kh, kw}, Math.sqrt(3 * gain / fanIn));
     String b = weight(n + ".b", new long[] {cout}, 0.05);
-    int pad = k / 2;
     String y = node("Conv", n, List.of(x, w, b), List.of(
-        ints("kernel_shape", k, k), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad),
+        ints("kernel_shape", kh, kw), ints("strides", stride, stride), ints("pads", ph, pw, ph, pw),
         AttributeProto.newBuilder().setName("group").setType(AttributeProto.AttributeType.INT).setI(group).build()));
     long[] xs = shapes.get(x);
     if (xs != null) {
-      track(y, xs[0], cout, (xs[2] + 2L * pad - k) / stride + 1, (xs[3] + 2L * pad - k) / stride + 1);
+      track(y, xs[0], cout, (xs[2] + 2L * ph - kh) / stride + 1, (xs[3] + 2L * pw - kw) / stride + 1);
     }
     return y;
   }
@@ -169,8 +194,12 @@ final class GraphBuilder {
   }
 
   String maxPool(String x, int k, int stride) {
-    int pad = k / 2;
-    String y = node("MaxPool", next("maxpool"), List.of(x), List.of(
+    return pool("MaxPool", x, k, stride, k / 2);
+  }
+
+  /** {@code MaxPool} or {@code AveragePool} (padding not counted), {@code pad} on each side. */
+  String pool(String op, String x, int k, int stride, int pad) {
+    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), List.of(
         ints("kernel_shape", k, k), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad)));
     long[] xs = shapes.get(x);
     if (xs != null) {
@@ -223,6 +252,59 @@ final class GraphBuilder {
     return y;
   }
 
+  /** An initializer with no elements (dims {@code [0]}), the form exporters give an unused optional input. */
+  String emptyInitializer(String tensor, int dataType) {
+    graph.addInitializer(TensorProto.newBuilder().setName(tensor).setDataType(dataType).addDims(0));
+    return tensor;
+  }
+
+  /** A Constant node holding a tensor with no elements, placed where it is called. */
+  String emptyConstant(String tensor, int dataType) {
+    graph.addNode(NodeProto.newBuilder().setName(tensor).setOpType("Constant").addOutput(tensor)
+        .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+            .setT(TensorProto.newBuilder().setName(tensor).setDataType(dataType).addDims(0))));
+    return tensor;
+  }
+
+  /** A 1-D float initializer. */
+  String floatVector(String tensor, float... values) {
+    graph.addInitializer(floats(tensor, new long[] {values.length}, values));
+    return tensor;
+  }
+
+  /** A 1-D int64 initializer. */
+  String longVector(String tensor, long... values) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(tensor).setDataType(TensorProto.DataType.INT64_VALUE)
+        .addDims(values.length);
+    for (long v : values) {
+      t.addInt64Data(v);
+    }
+    graph.addInitializer(t);
+    return tensor;
+  }
+
+  /**
+   * Resize (nearest) with its inputs as given: {@code ""} for an omitted optional input, and no
+   * trailing entries past the last given one. {@code out} is the output's static shape.
+   */
+  String resize(List<String> inputs, long[] out) {
+    String y = node("Resize", next("resize"), inputs, List.of(AttributeProto.newBuilder().setName("mode")
+        .setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("nearest"))
+        .build()));
+    if (out != null) {
+      track(y, out);
+    }
+    return y;
+  }
+
+  /**
+   * A node with no attributes whose output gets no value info (as many exporters leave tensors that
+   * only hold shapes), e.g. Shape or an int64 Mul.
+   */
+  String untracked(String op, List<String> inputs) {
+    return node(op, next(op.toLowerCase(java.util.Locale.ROOT)), inputs, List.of());
+  }
+
   ModelProto build(String doc) {
     Set<String> io = new HashSet<>();
     graph.getInputList().forEach(v -> io.add(v.getName()));
@@ -234,7 +316,7 @@ final class GraphBuilder {
         .setProducerName("splitstream-generator")
         .setProducerVersion("1")
         .setDocString(doc)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
         .setGraph(graph)
         .build();
   }
@@ -247,6 +329,14 @@ final class GraphBuilder {
   }
 
   private String weight(String tensor, long[] dims, double bound) {
+    if (!withWeights) {
+      TensorProto.Builder t = TensorProto.newBuilder().setName(tensor).setDataType(TensorProto.DataType.FLOAT_VALUE);
+      for (long d : dims) {
+        t.addDims(d);
+      }
+      graph.addInitializer(t);
+      return tensor;
+    }
     int n = 1;
     for (long d : dims) {
       n = Math.multiplyExact(n, Math.toIntExact(d));

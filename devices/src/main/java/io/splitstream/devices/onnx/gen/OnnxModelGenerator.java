@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -73,11 +74,16 @@ public final class OnnxModelGenerator {
    * {@code logits} [1,classes].
    */
   public static ModelProto mobileNetV2(Config c) {
+    return mobileNetV2(c, true);
+  }
+
+  /** {@link #mobileNetV2(Config)}, without weight data when {@code withWeights} is false (see {@link Architectures}). */
+  static ModelProto mobileNetV2(Config c, boolean withWeights) {
     if (c.blocks() > MOBILENET_CHANNELS.length) {
       throw new SplitstreamException("generator config " + c.name() + " asks for " + c.blocks()
           + " MobileNetV2 blocks: at most " + MOBILENET_CHANNELS.length);
     }
-    GraphBuilder g = new GraphBuilder(c.name(), c.seed());
+    GraphBuilder g = new GraphBuilder(c.name(), c.seed(), withWeights);
     String x = g.input("image", new long[] {1, 3, c.resolution(), c.resolution()}, null);
     String lo = g.constantScalar("relu6.min", 0f);
     String hi = g.constantScalar("relu6.max", 6f);
@@ -231,6 +237,22 @@ public final class OnnxModelGenerator {
   }
 
   /**
+   * {@link #dynamicDims}'s kind of input with a 2x nearest upsampling in the middle whose {@code
+   * sizes} the graph computes from the input's shape (Shape times [1,1,2,2], no value info), so a
+   * cut between them carries a tensor of fixed length 4 next to activations of dynamic size.
+   * Input {@code x} [batch,3,height,width], output {@code y} [batch,4,2*height,2*width].
+   */
+  public static ModelProto dynamicUpsample(long seed) {
+    GraphBuilder g = new GraphBuilder("dynamic-upsample", seed);
+    String x = g.input("x", new long[] {-1, 3, -1, -1}, new String[] {"batch", null, "height", "width"});
+    String r = g.unary("Relu", g.conv(x, 3, 4, 3, 1, 1, 1));
+    String sizes = g.untracked("Mul", List.of(g.untracked("Shape", List.of(r)), g.longVector("twice", 1, 1, 2, 2)));
+    String y = g.unary("Relu", g.conv(g.resize(List.of(r, "", "", sizes), null), 4, 4, 3, 1, 1, 1));
+    g.output(y, new long[] {-1, 4, -1, -1}, new String[] {"batch", null, "out_height", "out_width"});
+    return renameOutput(g.build("dynamic input, upsampled to a size computed from its shape"), y, "y");
+  }
+
+  /**
    * A small conv net with a GELU-like block in the middle built around the unary op {@code opType}
    * ({@code Erf} by default, or e.g. {@code Sin}): {@code x * 0.5 * (1 + op(x / sqrt 2))}. A test
    * processor that declares {@code opType} unsupported must refuse exactly the segments holding it.
@@ -248,6 +270,79 @@ public final class OnnxModelGenerator {
     String logits = g.dense(g.pooledVector(x), 8, 4, 1);
     g.output(logits);
     return renameOutput(g.build("conv net with " + opType + " in the middle"), logits, "logits");
+  }
+
+  /**
+   * A chain of {@code nodes} nodes (at least 3) whose one Gemm holds nearly all the FLOPs: {@code
+   * x} [1,1024] through a ReLU, a 1024x1024 Gemm (about 2.1 MFLOPs), then alternating Sigmoid and
+   * ReLU nodes (1,024 FLOPs each) to {@code y} [1,1024]. Block boundaries chosen by FLOPs alone
+   * all fall at the Gemm; a profiler must spread them over the rest of the graph too.
+   */
+  public static ModelProto oneHeavyGemm(int nodes, long seed) {
+    if (nodes < 3) {
+      throw new IllegalArgumentException("oneHeavyGemm needs at least 3 nodes, got " + nodes);
+    }
+    GraphBuilder g = new GraphBuilder("one-heavy-gemm", seed);
+    String x = g.input("x", new long[] {1, 1024}, null);
+    x = g.dense(g.unary("Relu", x), 1024, 1024, 1);
+    for (int i = 2; i < nodes; i++) {
+      x = g.unary(i % 2 == 0 ? "Sigmoid" : "Relu", x);
+    }
+    g.output(x);
+    return renameOutput(g.build("one Gemm with nearly all the FLOPs, then " + (nodes - 2) + " cheap nodes"), x, "y");
+  }
+
+  /** How a model from {@link #optionalInputs} leaves out the optional inputs it does not use. */
+  public enum Omitted {
+    /** Resize(x, "", scales): roi named by an empty string, sizes left off the end. */
+    RESIZE_EMPTY_NAMES,
+    /** Resize(x, roi, scales) with roi an initializer of no elements. */
+    RESIZE_EMPTY_ROI_INITIALIZER,
+    /** Resize(x, "", "", sizes): scales named by an empty string. */
+    RESIZE_SIZES_AFTER_EMPTY_NAMES,
+    /** Resize(x, roi, scales, sizes) with roi and scales Constant nodes of no elements (opset 11 exports). */
+    RESIZE_EMPTY_CONSTANTS_THEN_SIZES,
+    /** Resize(x, roi, scales) with roi a Constant node of no elements, at opset 11 (PaddleOCR exports). */
+    RESIZE_EMPTY_ROI_CONSTANT_OPSET_11,
+    /** Clip(x, "", max): the min bound named by an empty string. */
+    CLIP_EMPTY_MIN,
+    /**
+     * Resize(x, "", "", sizes) with sizes computed in the graph, Shape(x) times [1,1,2,2], and no
+     * value info for it (what an interpolate to a size relative to the input exports to).
+     */
+    RESIZE_SIZES_FROM_SHAPE
+  }
+
+  /**
+   * A small conv net with one node whose optional inputs are omitted the way {@code how} says,
+   * in the middle, between convs, so every cut puts it in a different segment: conv, ReLU, the node
+   * (a 2x nearest upsampling or a Clip at 1), conv, ReLU, global pool and Gemm. Input {@code image}
+   * [1,3,8,8], output {@code logits} [1,4].
+   */
+  public static ModelProto optionalInputs(Omitted how, long seed) {
+    GraphBuilder g = new GraphBuilder("optional-" + how.name().toLowerCase(Locale.ROOT).replace('_', '-'), seed,
+        how.name().endsWith("OPSET_11") ? 11 : GraphBuilder.OPSET);
+    String x = g.input("image", new long[] {1, 3, 8, 8}, null);
+    x = g.unary("Relu", g.conv(x, 3, 4, 3, 1, 1, 2));
+    int f = io.splitstream.devices.onnx.proto.Onnx.TensorProto.DataType.FLOAT_VALUE;
+    long[] up = {1, 4, 16, 16};
+    x = switch (how) {
+      case RESIZE_EMPTY_NAMES -> g.resize(List.of(x, "", g.floatVector("scales", 1, 1, 2, 2)), up);
+      case RESIZE_EMPTY_ROI_INITIALIZER -> g.resize(List.of(x, g.emptyInitializer("roi", f),
+          g.floatVector("scales", 1, 1, 2, 2)), up);
+      case RESIZE_SIZES_AFTER_EMPTY_NAMES -> g.resize(List.of(x, "", "", g.longVector("sizes", 1, 4, 16, 16)), up);
+      case RESIZE_EMPTY_CONSTANTS_THEN_SIZES -> g.resize(List.of(x, g.emptyConstant("roi", f),
+          g.emptyConstant("scales", f), g.longVector("sizes", 1, 4, 16, 16)), up);
+      case RESIZE_EMPTY_ROI_CONSTANT_OPSET_11 -> g.resize(List.of(x, g.emptyConstant("roi", f),
+          g.floatVector("scales", 1, 1, 2, 2)), up);
+      case CLIP_EMPTY_MIN -> g.clip(x, "", g.scalar("one", 1f));
+      case RESIZE_SIZES_FROM_SHAPE -> g.resize(List.of(x, "", "",
+          g.untracked("Mul", List.of(g.untracked("Shape", List.of(x)), g.longVector("twice", 1, 1, 2, 2)))), up);
+    };
+    x = g.unary("Relu", g.conv(x, 4, 4, 3, 2, 1, 2));
+    String logits = g.dense(g.pooledVector(x), 4, 4, 1);
+    g.output(logits);
+    return renameOutput(g.build("conv net with optional inputs omitted: " + how), logits, "logits");
   }
 
   /** {@link #withOp} with {@code Erf}. */
@@ -280,7 +375,7 @@ public final class OnnxModelGenerator {
   }
 
   /** Gives the graph output a stable public name by renaming the tensor everywhere. */
-  private static ModelProto renameOutput(ModelProto m, String from, String to) {
+  static ModelProto renameOutput(ModelProto m, String from, String to) {
     var g = m.getGraph().toBuilder();
     for (int i = 0; i < g.getNodeCount(); i++) {
       var n = g.getNode(i);

@@ -1,0 +1,62 @@
+package io.splitstream.devices.onnx.gen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.model.OpClass;
+import io.splitstream.devices.model.SegmentCost;
+import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.onnx.StaticCost;
+import org.junit.jupiter.api.Test;
+
+class ArchitecturesTest {
+  private static SegmentCost cost(String name) {
+    return StaticCost.of(Architectures.build(name, false, 1), true);
+  }
+
+  @Test
+  void mobileNetV1HasThePublishedOpMix() {
+    SegmentCost c = cost("mobilenetv1");
+    // docs/profiles.md: 1.101 GFLOP dense conv + 0.0348 depthwise + 0.002 FC (0.569 G multiply-adds)
+    assertThat(c.flops(OpClass.CONV) / 1e9).isCloseTo(1.101, within(0.001));
+    assertThat(c.flops(OpClass.DEPTHWISE_CONV) / 1e9).isCloseTo(0.0348, within(0.0001));
+    assertThat(c.flops(OpClass.MATMUL) / 1e9).isCloseTo(0.002, within(0.0001));
+  }
+
+  @Test
+  void theLargerNetworksHaveThePublishedMultiplyAdds() {
+    assertThat(cost("mobilenetv2").flops() / 2e9).isCloseTo(0.30, within(0.01));
+    assertThat(cost("resnet50").flops() / 2e9).isCloseTo(4.09, within(0.02));
+    assertThat(cost("inceptionv4").flops() / 2e9).isCloseTo(12.3, within(0.1));
+    assertThat(cost("resnet50").paramBytes() / 4e6).as("ResNet50 parameters, millions").isCloseTo(25.5, within(0.5));
+  }
+
+  @Test
+  void shapesOnlyCostMatchesTheCostOfTheRunnableModel() {
+    // the shapes-only model must cost what ONNX Runtime's probed graph of the model with weights costs
+    OnnxModel real = OnnxModel.parse("squeezenet", Architectures.build("squeezenet", true, 1).toByteArray());
+    SegmentCost probed = real.whole().cost();
+    SegmentCost declared = StaticCost.of(Architectures.build("squeezenet", false, 1), false);
+    for (OpClass c : OpClass.values()) {
+      assertThat(declared.flops(c)).as(c.name()).isCloseTo(probed.flops(c), within(1e-6 * probed.flops() + 1));
+    }
+    assertThat(declared.nodeCount()).isEqualTo(probed.nodeCount());
+  }
+
+  @Test
+  void fusingActivationsDropsTheReluAfterEachConv() {
+    SegmentCost fused = cost("squeezenet");
+    SegmentCost unfused = StaticCost.of(Architectures.build("squeezenet", false, 1), false);
+    // 26 convs, each followed by a ReLU
+    assertThat(unfused.nodeCount() - fused.nodeCount()).isEqualTo(26);
+    assertThat(fused.flops(OpClass.ELEMENTWISE)).isZero();
+  }
+
+  @Test
+  void anUnknownNameListsTheKnownOnes() {
+    assertThatThrownBy(() -> Architectures.build("vgg16", false, 1)).isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("mobilenetv1, mobilenetv2, squeezenet, resnet50, inceptionv4");
+  }
+}

@@ -1,0 +1,197 @@
+package io.splitstream.pipeline.cli;
+
+import ai.onnxruntime.OrtEnvironment;
+import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.catalog.ModelStore;
+import io.splitstream.devices.emulated.SocProfile;
+import io.splitstream.devices.emulated.SocProfiles;
+import io.splitstream.devices.onnx.OnnxModel;
+import io.splitstream.devices.ort.OnnxRuntimeProcessor;
+import io.splitstream.pipeline.calibrate.HostBench;
+import io.splitstream.pipeline.calibrate.HostFit;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code splitstream calibrate}: times real model blocks on this host's CPU and either fits a host
+ * profile to them ({@code --out}) or shows how well a profile predicts them ({@code --check}).
+ */
+@Command(
+    name = "calibrate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Fit the host profile to real model blocks, or check how well a profile predicts them.",
+      "Time real model blocks on this host's CPU (ONNX Runtime) and fit a host profile to them (--out),",
+      "or print how well a profile predicts them (--check, the default: host-2core).",
+      "Prints model, block, predicted, measured and error for every block and whole model.",
+      "One thread (the default) is timed in thread CPU time, so other load on the machine does not count."
+    })
+final class CalibrateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--models", split = ",",
+      description = "ONNX models to time (default: the catalogue's ONNX models and the generated families: "
+          + "blazeface, ppocr-det, mobilenet-small, mobilenet-large, resnet-small, resnet-large)")
+  List<String> models;
+
+  @Option(names = "--out", description = "fit a profile to the timings and write it here")
+  Path out;
+
+  @Option(names = "--check", description = "compare the timings with this profile's cpu (id or .json; default host-2core)")
+  String check;
+
+  @Option(names = "--id", defaultValue = "host-2core", description = "id of the written profile (default: ${DEFAULT-VALUE})")
+  String id;
+
+  @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE})")
+  int threads;
+
+  @Option(names = "--max-blocks", defaultValue = "6", description = "blocks per model (default: ${DEFAULT-VALUE})")
+  int maxBlocks;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "untimed runs per segment (default: ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--runs", defaultValue = "31", description = "timed runs per segment, median kept (default: ${DEFAULT-VALUE})")
+  int runs;
+
+  /** The notes of a fitted processor: where the cost of small ops went. */
+  static final String NOTES = "Fitted by splitstream calibrate to real model blocks (docs/profiles.md). What makes "
+      + "small ops expensive here is fitted, not assumed: dispatchOverheadMicros is the cost of one session call "
+      + "(input and output hand-over), perNodeOverheadMicros that of each kernel launch (0 when the node count "
+      + "explains nothing beyond the FLOPs), and the elementwise and other rates are those of the ops ONNX Runtime "
+      + "does not fuse into a conv (pad, concat, transpose, resize, pooling). A class whose fitted cost is 0 gets "
+      + "rate " + (int) HostFit.FREE_RATE + ". loadMillis is the median session creation of the whole models; "
+      + "no cache across sessions.";
+
+  @Override
+  public Integer call() {
+    PrintWriter w = spec.commandLine().getOut();
+    if (out != null && check != null) {
+      throw new SplitstreamException("give either --out (fit and write a profile) or --check (compare with one), "
+          + "not both");
+    }
+    HostBench.Options options = new HostBench.Options(threads, maxBlocks, warmup, runs);
+    SocProfile.ProcessorProfile checked = null;
+    if (out == null) {
+      String c = check == null ? "host-2core" : check;
+      checked = SocProfiles.resolve(c).processor("cpu").orElseThrow(() -> new SplitstreamException(
+          "profile " + c + " has no processor 'cpu': give a host profile, e.g. host-2core"));
+    } else if (Files.isDirectory(out)) {
+      throw new SplitstreamException("--out " + out + " is a folder: give a file name, e.g. out/host.json");
+    }
+    List<String> names = models == null ? Stream.concat(HostBench.CATALOGUE.stream(), HostBench.GENERATED.stream())
+        .toList() : models;
+    List<OnnxModel> opened = new ArrayList<>();
+    for (String n : names) {
+      opened.add(HostBench.open(n.strip(), ModelStore.defaultStore()));
+    }
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    List<HostBench.Observation> obs = new ArrayList<>();
+    try (OnnxRuntimeProcessor cpu = OnnxRuntimeProcessor.cpu("cpu", threads)) {
+      w.printf(Locale.ROOT, "timing %s on %s: %d warm-up + %d timed runs per segment, median %s; load average %.2f%n",
+          String.join(", ", names), cpu.description(), warmup, runs, HostBench.clockName(threads), loadBefore);
+      w.flush();
+      obs.addAll(HostBench.measure(opened, cpu, options));
+    }
+    double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    SocProfile.ProcessorProfile predictor = checked;
+    if (out != null) {
+      HostFit.Result fit = HostFit.fit(obs);
+      SocProfile.ProcessorProfile fitted = fit.processor("x", 0, "");
+      String stats = errors(fitted, obs).summary();
+      String when = Instant.now().truncatedTo(ChronoUnit.MINUTES).toString();
+      String how = String.format(Locale.ROOT, "splitstream calibrate on this host, %s: %s; %d blocks per model and the "
+          + "whole model, %d runs each, median %s, load average %.1f to %.1f; non-negative least squares (Lawson-Hanson) "
+          + "of t = dispatch + nodes x perNode + sum flops(c) / rate(c) over %d timed segments, rows weighted by "
+          + "1/measured (relative error); in-sample %s", when, String.join(", ", names), maxBlocks, runs,
+          HostBench.clockName(threads), loadBefore, loadAfter, fit.observations(), stats);
+      double loadMillis = HostFit.median(obs.stream().filter(HostBench.Observation::whole)
+          .mapToDouble(HostBench.Observation::loadMs).toArray());
+      String name = cpuName() + " (ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", " + threads
+          + " intra-op thread" + (threads == 1 ? "" : "s") + ")";
+      predictor = fit.processor(name, HostFit.round(loadMillis), NOTES);
+      SocProfile profile = new SocProfile(id, cpuName() + " (" + Runtime.getRuntime().availableProcessors() + " vCPUs)",
+          "this build host", "This host's CPU through ONNX Runtime with " + threads + " intra-op thread"
+          + (threads == 1 ? "" : "s") + ", fitted by splitstream calibrate (docs/profiles.md)",
+          List.of(new SocProfile.Source("splitstream calibrate (docs/profiles.md)", "docs/profiles.md", how)),
+          List.of(predictor), List.of());
+      HostFit.write(profile, out);
+      // predict from the file as written (rounded), which must read back as a valid profile
+      predictor = SocProfiles.fromFile(out).processor("cpu").orElseThrow();
+      w.printf(Locale.ROOT, "fitted: dispatch %.1f us, per node %.2f us, GFLOP/s conv %.2f, depthwise %.3f, matmul %.2f, "
+          + "elementwise %.3f, other %.3f%n", predictor.dispatchOverheadMicros(), predictor.perNodeOverheadMicros(),
+          predictor.gflops().conv(), predictor.gflops().depthwiseConv(), predictor.gflops().matmul(),
+          predictor.gflops().elementwise(), predictor.gflops().other());
+    }
+    w.print(table(predictor, obs));
+    w.printf(Locale.ROOT, "load average %.2f before, %.2f after%n", loadBefore, loadAfter);
+    if (out != null) {
+      w.println("wrote " + out.toAbsolutePath());
+    }
+    w.flush();
+    return 0;
+  }
+
+  /** The per-segment table and the goal lines. */
+  static String table(SocProfile.ProcessorProfile p, List<HostBench.Observation> obs) {
+    StringBuilder b = new StringBuilder();
+    b.append(String.format(Locale.ROOT, "%-16s %-6s %-11s %6s %10s %12s %12s %8s%n", "model", "block", "nodes",
+        "count", "MFLOP", "predicted ms", "measured ms", "error"));
+    for (HostBench.Observation o : obs) {
+      double pred = HostFit.predictedMs(p, o);
+      b.append(String.format(Locale.ROOT, "%-16s %-6s %-11s %6d %10.2f %12.3f %12.3f %+7.1f%%%n", o.model(),
+          o.whole() ? "whole" : String.valueOf(o.block()), "[" + o.firstNode() + "," + o.endNode() + ")",
+          o.cost().nodeCount(), o.cost().flops() / 1e6, pred, o.measuredMs(), 100 * (pred / o.measuredMs() - 1)));
+    }
+    b.append(errors(p, obs).summary()).append('\n');
+    return b.toString();
+  }
+
+  /** Absolute relative errors of whole models and of blocks. */
+  record Errors(double[] whole, double[] blocks) {
+    String summary() {
+      return String.format(Locale.ROOT, "whole models: median %.1f%%, worst %.1f%% (goal <= 15%%); blocks: median %.1f%%, "
+          + "worst %.1f%% (goal <= 30%%)", 100 * HostFit.median(whole), 100 * max(whole), 100 * HostFit.median(blocks),
+          100 * max(blocks));
+    }
+
+    private static double max(double[] v) {
+      return java.util.Arrays.stream(v).max().orElse(Double.NaN);
+    }
+  }
+
+  static Errors errors(SocProfile.ProcessorProfile p, List<HostBench.Observation> obs) {
+    return new Errors(
+        obs.stream().filter(HostBench.Observation::whole).mapToDouble(o -> err(p, o)).toArray(),
+        obs.stream().filter(o -> !o.whole()).mapToDouble(o -> err(p, o)).toArray());
+  }
+
+  private static double err(SocProfile.ProcessorProfile p, HostBench.Observation o) {
+    return Math.abs(HostFit.predictedMs(p, o) / o.measuredMs() - 1);
+  }
+
+  /** The CPU's model name from /proc/cpuinfo, or the architecture when there is none. */
+  static String cpuName() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+          .findFirst().orElse(System.getProperty("os.arch"));
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return System.getProperty("os.arch");
+    }
+  }
+}
