@@ -42,6 +42,9 @@ final class LoggingOptions {
     }
     Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(level);
+    // Kafka's clients and broker warn of every transient fault they then retry (a new topic's leader
+    // not known yet, a broker restarting): at the default level only their errors show
+    ctx.getLogger("org.apache.kafka").setLevel(level.isGreaterOrEqual(Level.WARN) ? Level.ERROR : level);
     Appender<ILoggingEvent> old = root.getAppender(FILE);
     if (old != null) {
       root.detachAppender(old);

@@ -27,7 +27,8 @@ class LoadgenCommandTest {
       "serve --kafka 127.0.0.1:9 --metrics-port 70000|is not a port",
       "kafka-broker --partitions 0|is not positive",
       "bench kafka --frames 0|is not positive",
-      "bench kafka --workers 1,0|is not positive"})
+      "bench kafka --workers 1,0|is not positive",
+      "bench kafka --window 2|is over 1"})
   void badInputIsOneLineAndExitTwo(String args, String says) {
     StringWriter err = new StringWriter();
     int code = Main.execute(args.split(" "), new PrintWriter(new StringWriter()), new PrintWriter(err, true));
