@@ -44,7 +44,9 @@ final class LoggingOptions {
     root.setLevel(level);
     // Kafka's clients and broker warn of every transient fault they then retry (a new topic's leader
     // not known yet, a broker restarting): at the default level only their errors show
-    ctx.getLogger("org.apache.kafka").setLevel(level.isGreaterOrEqual(Level.WARN) ? Level.ERROR : level);
+    for (String kafka : new String[] {"org.apache.kafka", "kafka"}) {
+      ctx.getLogger(kafka).setLevel(level.isGreaterOrEqual(Level.WARN) ? Level.ERROR : level);
+    }
     Appender<ILoggingEvent> old = root.getAppender(FILE);
     if (old != null) {
       root.detachAppender(old);
