@@ -50,6 +50,42 @@ record Windowing(int window, int hop) {
     return samples < window ? 0 : (samples - window) / hop + 1;
   }
 
+  /** The {@code loop=true|false} option of a recording (default false). */
+  static boolean loop(Options o) {
+    return switch (o.string("loop").orElse("false")) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw o.bad("loop", o.required("loop"), "must be true or false");
+    };
+  }
+
+  /**
+   * Refuses, when {@code loop} is off, a paced replay whose run {@code duration} is longer than the
+   * recording ({@code seconds} long at its pace): a run lasts its {@code --duration}, so it would
+   * otherwise end early without saying so.
+   *
+   * @throws SplitstreamException naming the recording's length and both remedies
+   */
+  static void checkLength(String what, java.time.Duration duration, double seconds) {
+    if (duration.toNanos() > Math.round(seconds * 1e9)) {
+      String length = java.math.BigDecimal.valueOf(seconds).setScale(3, java.math.RoundingMode.FLOOR)
+          .stripTrailingZeros().toPlainString() + "s";
+      throw new SplitstreamException("--duration " + java.math.BigDecimal.valueOf(duration.toMillis(), 3)
+          .stripTrailingZeros().toPlainString() + "s is longer than " + what + " (" + length
+          + " at its pace): add ,loop=true to the source to replay it in a loop, or give --duration " + length
+          + " or less");
+    }
+  }
+
+  /**
+   * When window {@code k} of a replay is due (seconds from the start), with {@code windows} windows
+   * a pass lasting {@code passSeconds}; {@code dueInPass} gives a window's due time within a pass.
+   * Past the last window (a looped replay) the passes follow one another.
+   */
+  static double due(long k, long windows, double passSeconds, java.util.function.LongToDoubleFunction dueInPass) {
+    return (k / windows) * passSeconds + dueInPass.applyAsDouble(k % windows);
+  }
+
   static Optional<Double> rate(Options o) {
     return o.positive("rate");
   }
