@@ -103,14 +103,11 @@ public record TraceReplay(Path file, long[] gapsNanos, long wrapNanos, boolean l
    * @throws SplitstreamException naming the trace's length and the remedies
    */
   public void checkLength(java.time.Duration duration) {
-    long length = Arrays.stream(gapsNanos).sum();
-    if (!endGiven && duration.toNanos() > length) {
-      String len = java.math.BigDecimal.valueOf(length, 9).setScale(3, java.math.RoundingMode.FLOOR)
-          .stripTrailingZeros().toPlainString() + "s";
-      throw new SplitstreamException("--duration " + java.math.BigDecimal.valueOf(duration.toMillis(), 3)
-          .stripTrailingZeros().toPlainString() + "s is longer than arrival trace " + file + " (" + len
-          + " from its first arrival to its last): add ,end=loop to replay it in a loop, ,end=stop to end the run"
-          + " at its last arrival, or give --duration " + len + " or less");
+    if (!endGiven) {
+      io.splitstream.loadgen.RunLength.check(java.util.Optional.of(duration),
+          java.time.Duration.ofNanos(Arrays.stream(gapsNanos).sum()), "arrival trace " + file,
+          "from its first arrival to its last",
+          "add ,end=loop to replay it in a loop, ,end=stop to end the run at its last arrival");
     }
   }
 

@@ -99,9 +99,7 @@ public final class AudioReplaySource implements FrameSource {
           + w.window() + ": give a longer recording or a smaller window=");
     }
     AudioReplaySource source = new AudioReplaySource(file, context, w, mono, f.getSampleRate(), ch, Windowing.loop(o));
-    if (!source.loop && context.paced() && context.duration().isPresent()) {
-      Windowing.checkLength("audio " + file, context.duration().get(), source.windows() * (double) w.hop() / f.getSampleRate());
-    }
+    Windowing.checkLength("audio " + file, context, source.loop, source.windows() * (double) w.hop() / f.getSampleRate());
     return source;
   }
 

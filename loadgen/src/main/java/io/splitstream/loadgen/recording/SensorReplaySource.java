@@ -113,9 +113,7 @@ public final class SensorReplaySource implements FrameSource {
       throw new SplitstreamException("sensor recording " + file + " spans no time, so loop=true would replay it forever"
           + " at one instant: give a recording whose timestamps advance, or rate=");
     }
-    if (!source.loop && context.paced() && context.duration().isPresent()) {
-      Windowing.checkLength("sensor recording " + file, context.duration().get(), source.passSeconds());
-    }
+    Windowing.checkLength("sensor recording " + file, context, source.loop, source.passSeconds());
     return source;
   }
 
@@ -183,7 +181,7 @@ public final class SensorReplaySource implements FrameSource {
       if (++k >= windows() && !loop) {
         return OptionalLong.empty();
       }
-      double due = k < windows() ? dueInPass(k) : Windowing.due(k, windows(), passSeconds(), SensorReplaySource.this::dueInPass);
+      double due = Windowing.due(k, windows(), passSeconds(), SensorReplaySource.this::dueInPass);
       return OptionalLong.of(Math.round(due * 1e9));
     }
 

@@ -3,6 +3,8 @@ package io.splitstream.loadgen.recording;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.loadgen.Options;
+import io.splitstream.loadgen.RunLength;
+import io.splitstream.pipeline.source.SourceContext;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -60,20 +62,13 @@ record Windowing(int window, int hop) {
   }
 
   /**
-   * Refuses, when {@code loop} is off, a paced replay whose run {@code duration} is longer than the
-   * recording ({@code seconds} long at its pace): a run lasts its {@code --duration}, so it would
-   * otherwise end early without saying so.
-   *
-   * @throws SplitstreamException naming the recording's length and both remedies
+   * Refuses, when {@code loop} is off, a paced replay whose run duration is longer than the
+   * recording ({@code seconds} long at its pace), as {@link RunLength#check} says.
    */
-  static void checkLength(String what, java.time.Duration duration, double seconds) {
-    if (duration.toNanos() > Math.round(seconds * 1e9)) {
-      String length = java.math.BigDecimal.valueOf(seconds).setScale(3, java.math.RoundingMode.FLOOR)
-          .stripTrailingZeros().toPlainString() + "s";
-      throw new SplitstreamException("--duration " + java.math.BigDecimal.valueOf(duration.toMillis(), 3)
-          .stripTrailingZeros().toPlainString() + "s is longer than " + what + " (" + length
-          + " at its pace): add ,loop=true to the source to replay it in a loop, or give --duration " + length
-          + " or less");
+  static void checkLength(String what, SourceContext context, boolean loop, double seconds) {
+    if (!loop && context.paced()) {
+      RunLength.check(context.duration(), java.time.Duration.ofNanos(Math.round(seconds * 1e9)), what, "at its pace",
+          "add ,loop=true to the source to replay it in a loop");
     }
   }
 
