@@ -25,8 +25,11 @@ import java.util.function.DoubleSupplier;
  * @param gapsNanos the gaps after the first arrival, in nanoseconds
  * @param wrapNanos the gap from the last arrival to the first again when looping
  * @param spec the spec it was parsed from
+ * @param endGiven whether the spec said how it ends ({@code end=stop|loop}); without it, a run
+ *     longer than the trace is refused rather than ended early (see {@link #checkLength})
  */
-public record TraceReplay(Path file, long[] gapsNanos, long wrapNanos, boolean loop, String spec) implements ArrivalProcess {
+public record TraceReplay(Path file, long[] gapsNanos, long wrapNanos, boolean loop, String spec, boolean endGiven)
+    implements ArrivalProcess {
   public TraceReplay {
     gapsNanos = gapsNanos.clone();
     if (loop && gapsNanos.length == 0 && wrapNanos <= 0) {
@@ -89,7 +92,23 @@ public record TraceReplay(Path file, long[] gapsNanos, long wrapNanos, boolean l
           + " give a trace with time between arrivals, or end=stop");
     }
     return new TraceReplay(file, gaps, wrap, end.equals("loop"),
-        "trace,file=" + file + ",values=" + values + ",unit=" + unit + ",end=" + end);
+        "trace,file=" + file + ",values=" + values + ",unit=" + unit + ",end=" + end, o.string("end").isPresent());
+  }
+
+  /**
+   * Refuses a run of {@code duration} longer than the trace (first arrival to last, at its own
+   * pace) when the spec did not say how it ends: a run lasts its {@code --duration}, so stopping at
+   * the trace's end must be asked for ({@code end=stop}), as must looping ({@code end=loop}).
+   *
+   * @throws SplitstreamException naming the trace's length and the remedies
+   */
+  public void checkLength(java.time.Duration duration) {
+    if (!endGiven) {
+      io.splitstream.loadgen.RunLength.check(java.util.Optional.of(duration),
+          java.time.Duration.ofNanos(Arrays.stream(gapsNanos).sum()), "arrival trace " + file,
+          "from its first arrival to its last",
+          "add ,end=loop to replay it in a loop, ,end=stop to end the run at its last arrival");
+    }
   }
 
   @Override

@@ -42,9 +42,11 @@ public final class AudioReplaySource implements FrameSource {
   private final float[] samples;
   private final float sampleRate;
   private final int channels;
+  private final boolean loop;
 
   private AudioReplaySource(Path file, SourceContext context, Windowing windowing, float[] samples, float sampleRate,
-      int channels) {
+      int channels, boolean loop) {
+    this.loop = loop;
     this.file = file;
     this.context = context;
     this.windowing = windowing;
@@ -54,7 +56,7 @@ public final class AudioReplaySource implements FrameSource {
   }
 
   static AudioReplaySource open(String argument, SourceContext context) {
-    Options o = Options.parse("audio source", RecordingArguments.normalise(argument), List.of("file", "window", "hop"));
+    Options o = Options.parse("audio source", RecordingArguments.normalise(argument), List.of("file", "window", "hop", "loop"));
     Path file = Path.of(o.required("file"));
     if (!Files.isRegularFile(file)) {
       throw new SplitstreamException("audio file " + file + " does not exist: give the path of a .wav file");
@@ -96,7 +98,9 @@ public final class AudioReplaySource implements FrameSource {
       throw new SplitstreamException("audio file " + file + " has " + frames + " samples, fewer than one window of "
           + w.window() + ": give a longer recording or a smaller window=");
     }
-    return new AudioReplaySource(file, context, w, mono, f.getSampleRate(), ch);
+    AudioReplaySource source = new AudioReplaySource(file, context, w, mono, f.getSampleRate(), ch, Windowing.loop(o));
+    Windowing.checkLength("audio " + file, context, source.loop, source.windows() * (double) w.hop() / f.getSampleRate());
+    return source;
   }
 
   /** The RIFF/WAVE magic, so a bad header is named by its field before Java Sound's generic refusal. */
@@ -175,16 +179,17 @@ public final class AudioReplaySource implements FrameSource {
 
     @Override
     public OptionalLong advance() {
-      if (++k >= windows()) {
+      if (++k >= windows() && !loop) {
         return OptionalLong.empty();
       }
+      // a window every hop samples, the passes of a looped replay following one another
       return OptionalLong.of(Math.round(k * windowing.hop() / (double) sampleRate * 1e9));
     }
 
     @Override
     public TensorMap tensors() {
       int w = windowing.window();
-      int start = (int) (k * windowing.hop());
+      int start = (int) (k % windows() * windowing.hop());
       return TensorMap.of(context.input().name(),
           Tensor.ofFloats(new long[] {1, w}, java.util.Arrays.copyOfRange(samples, start, start + w)));
     }

@@ -41,9 +41,11 @@ public final class SensorReplaySource implements FrameSource {
   private final float[][] samples;
   private final List<String> channels;
   private final OptionalDouble rate;
+  private final boolean loop;
 
   SensorReplaySource(Path file, SourceContext context, Windowing windowing, double[] times, float[][] samples,
-      List<String> channels, OptionalDouble rate) {
+      List<String> channels, OptionalDouble rate, boolean loop) {
+    this.loop = loop;
     this.file = file;
     this.context = context;
     this.windowing = windowing;
@@ -56,7 +58,7 @@ public final class SensorReplaySource implements FrameSource {
   /** Reads and checks the file and the window against the model input. */
   static SensorReplaySource open(String argument, SourceContext context) {
     Options o = Options.parse("sensor source", RecordingArguments.normalise(argument),
-        List.of("file", "window", "hop", "rate", "columns", "unit"));
+        List.of("file", "window", "hop", "rate", "columns", "unit", "loop"));
     Path file = Path.of(o.required("file"));
     NumericCsv csv = NumericCsv.read(file, "sensor recording");
     if (csv.columns().size() < 2) {
@@ -106,12 +108,38 @@ public final class SensorReplaySource implements FrameSource {
     }
     List<String> names = picked.stream().map(i -> csv.columns().get(i)).toList();
     OptionalDouble rate = o.positive("rate").map(OptionalDouble::of).orElse(OptionalDouble.empty());
-    return new SensorReplaySource(file, context, w, times, samples, names, rate);
+    SensorReplaySource source = new SensorReplaySource(file, context, w, times, samples, names, rate, Windowing.loop(o));
+    if (source.loop && !(source.passSeconds() > 0)) {
+      throw new SplitstreamException("sensor recording " + file + " spans no time, so loop=true would replay it forever"
+          + " at one instant: give a recording whose timestamps advance, or rate=");
+    }
+    Windowing.checkLength("sensor recording " + file, context, source.loop, source.passSeconds());
+    return source;
   }
 
   /** Windows the replay yields. */
   public long windows() {
     return windowing.count(times.length);
+  }
+
+  /**
+   * How long one pass of the replay lasts at its pace: its windows at the nominal rate (at the
+   * recording's timestamps, the span of its windows' due times and one mean gap more).
+   */
+  private double passSeconds() {
+    if (rate.isPresent()) {
+      return windows() / rate.getAsDouble();
+    }
+    int last = (int) ((windows() - 1) * windowing.hop() + windowing.window() - 1);
+    double span = times[last] - times[windowing.window() - 1];
+    // one window: a pass lasts its hop at the recording's mean sample spacing
+    return windows() > 1 ? span * windows() / (windows() - 1)
+        : windowing.hop() * (times[times.length - 1] - times[0]) / Math.max(1, times.length - 1);
+  }
+
+  private double dueInPass(long k) {
+    return rate.isPresent() ? k / rate.getAsDouble()
+        : times[(int) (k * windowing.hop() + windowing.window() - 1)] - times[windowing.window() - 1];
   }
 
   @Override
@@ -150,11 +178,10 @@ public final class SensorReplaySource implements FrameSource {
 
     @Override
     public OptionalLong advance() {
-      if (++k >= windows()) {
+      if (++k >= windows() && !loop) {
         return OptionalLong.empty();
       }
-      double due = rate.isPresent() ? k / rate.getAsDouble()
-          : times[(int) (k * windowing.hop() + windowing.window() - 1)] - times[windowing.window() - 1];
+      double due = Windowing.due(k, windows(), passSeconds(), SensorReplaySource.this::dueInPass);
       return OptionalLong.of(Math.round(due * 1e9));
     }
 
@@ -163,7 +190,7 @@ public final class SensorReplaySource implements FrameSource {
       int w = windowing.window();
       int c = channels.size();
       float[] v = new float[w * c];
-      int start = (int) (k * windowing.hop());
+      int start = (int) (k % windows() * windowing.hop());
       for (int i = 0; i < w; i++) {
         System.arraycopy(samples[start + i], 0, v, i * c, c);
       }

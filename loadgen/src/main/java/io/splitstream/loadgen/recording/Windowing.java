@@ -3,6 +3,8 @@ package io.splitstream.loadgen.recording;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.loadgen.Options;
+import io.splitstream.loadgen.RunLength;
+import io.splitstream.pipeline.source.SourceContext;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +50,35 @@ record Windowing(int window, int hop) {
   /** Windows a recording of {@code samples} samples yields: 0 when shorter than one window. */
   long count(long samples) {
     return samples < window ? 0 : (samples - window) / hop + 1;
+  }
+
+  /** The {@code loop=true|false} option of a recording (default false). */
+  static boolean loop(Options o) {
+    return switch (o.string("loop").orElse("false")) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw o.bad("loop", o.required("loop"), "must be true or false");
+    };
+  }
+
+  /**
+   * Refuses, when {@code loop} is off, a paced replay whose run duration is longer than the
+   * recording ({@code seconds} long at its pace), as {@link RunLength#check} says.
+   */
+  static void checkLength(String what, SourceContext context, boolean loop, double seconds) {
+    if (!loop && context.paced()) {
+      RunLength.check(context.duration(), java.time.Duration.ofNanos(Math.round(seconds * 1e9)), what, "at its pace",
+          "add ,loop=true to the source to replay it in a loop");
+    }
+  }
+
+  /**
+   * When window {@code k} of a replay is due (seconds from the start), with {@code windows} windows
+   * a pass lasting {@code passSeconds}; {@code dueInPass} gives a window's due time within a pass.
+   * Past the last window (a looped replay) the passes follow one another.
+   */
+  static double due(long k, long windows, double passSeconds, java.util.function.LongToDoubleFunction dueInPass) {
+    return (k / windows) * passSeconds + dueInPass.applyAsDouble(k % windows);
   }
 
   static Optional<Double> rate(Options o) {

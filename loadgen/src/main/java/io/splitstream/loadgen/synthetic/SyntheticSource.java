@@ -65,6 +65,9 @@ public final class SyntheticSource implements FrameSource {
 
   /** A source that emits frames for {@code context.input()} at the times {@code arrivals} gives. */
   public SyntheticSource(ArrivalProcess arrivals, SourceContext context) {
+    if (arrivals instanceof io.splitstream.loadgen.arrival.TraceReplay trace && context.paced()) {
+      context.duration().ifPresent(trace::checkLength);
+    }
     this.arrivals = arrivals;
     this.context = context;
     this.input = context.input();

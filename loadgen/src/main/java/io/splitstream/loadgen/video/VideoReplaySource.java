@@ -5,6 +5,7 @@ import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
 import io.splitstream.loadgen.Emission;
 import io.splitstream.loadgen.FrameCursor;
+import io.splitstream.loadgen.RunLength;
 import io.splitstream.loadgen.image.ImageInput;
 import io.splitstream.loadgen.image.ImageTensors;
 import io.splitstream.loadgen.image.PixelNormalization;
@@ -15,7 +16,6 @@ import io.splitstream.pipeline.source.SourceContext;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -96,21 +96,12 @@ public final class VideoReplaySource implements FrameSource {
     VideoInfo info = probe(file);
     VideoReplaySource source = new VideoReplaySource(file, rate, context, normalization, info,
         declared.resolve(info.height(), info.width()), loop);
-    if (!loop && source.paced() && context.duration().isPresent()) {
-      Duration wanted = context.duration().get();
+    if (!loop && source.paced()) {
       double fps = rate.kind() == ReplayRate.Kind.FIXED ? rate.fps() : 0;
-      info.playTime(fps).filter(length -> wanted.compareTo(length) > 0).ifPresent(length -> {
-        throw new SplitstreamException("--duration " + seconds(wanted) + " is longer than video '" + file + "' ("
-            + seconds(length) + " at " + (fps > 0 ? trim(fps) + " fps" : "its own rate")
-            + "): add ,loop=true to the source to replay it in a loop, or give --duration " + seconds(length)
-            + " or less");
-      });
+      info.playTime(fps).ifPresent(length -> RunLength.check(context.duration(), length, "video '" + file + "'",
+          "at " + (fps > 0 ? trim(fps) + " fps" : "its own rate"), "add ,loop=true to the source to replay it in a loop"));
     }
     return source;
-  }
-
-  private static String seconds(Duration d) {
-    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   @Override

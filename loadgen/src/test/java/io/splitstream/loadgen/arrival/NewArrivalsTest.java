@@ -103,6 +103,33 @@ class NewArrivalsTest {
     assertThat(g.nextNanos()).isEqualTo(ArrivalProcess.Gaps.END);
   }
 
+  private static java.util.List<io.splitstream.pipeline.frame.Frame> replayFor(String spec, Duration duration) {
+    io.splitstream.operators.time.SimulatedTime clock = new io.splitstream.operators.time.SimulatedTime();
+    io.splitstream.pipeline.source.SourceContext ctx = new io.splitstream.pipeline.source.SourceContext(
+        new io.splitstream.devices.model.TensorSpec("x", io.splitstream.devices.tensor.ElementType.FLOAT32, List.of(1L, 4L)),
+        "s0", clock, java.util.Optional.of(duration), 1, true);
+    List<io.splitstream.pipeline.frame.Frame> frames = new ArrayList<>();
+    io.splitstream.pipeline.source.Sources.open(spec, ctx).frames().subscribe(frames::add);
+    clock.run();
+    return frames;
+  }
+
+  @Test
+  void aRunLongerThanATraceIsRefusedUnlessTheTraceSaysHowItEnds() throws IOException {
+    Path f = dir.resolve("t.csv");
+    Files.writeString(f, "t_ms\n100\n150\n150\n400\n");
+    // 300 ms from the first arrival to the last
+    assertThatThrownBy(() -> replayFor("synthetic:trace,file=" + f + ",unit=ms", Duration.ofSeconds(1)))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("--duration 1s is longer than arrival trace")
+        .hasMessageContaining("0.3s")
+        .hasMessageContaining("end=loop")
+        .hasMessageContaining("end=stop");
+    assertThat(replayFor("synthetic:trace,file=" + f + ",unit=ms,end=stop", Duration.ofSeconds(1))).hasSize(4);
+    assertThat(replayFor("synthetic:trace,file=" + f + ",unit=ms", Duration.ofMillis(250))).hasSize(3);
+    assertThat(replayFor("synthetic:trace,file=" + f + ",unit=ms,end=loop", Duration.ofSeconds(1))).hasSizeGreaterThan(4);
+  }
+
   @Test
   void traceOfGapsLoops() throws IOException {
     Path f = dir.resolve("g.csv");

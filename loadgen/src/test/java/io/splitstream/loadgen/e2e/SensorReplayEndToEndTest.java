@@ -25,18 +25,27 @@ class SensorReplayEndToEndTest {
     assertThat(E2e.cli("models", "sample", "--kind", "sensor", "--seconds", "20", "--out", csv.toString()).exit()).isZero();
     assertThat(E2e.cli("models", "sample", "--kind", "audio", "--seconds", "3", "--rate", "8000", "--out", wav.toString()).exit()).isZero();
 
-    E2e.Cli sensor = E2e.cli("run", "--simulate", "--compute-outputs", "--soc", E2e.SOC, "--scenario", "none",
+    // 1000 samples, window 128 (the model's), hop 32: (1000 - 128) / 32 + 1 = 28 windows, one every
+    // 0.64 s, 17.92 s in all: a minute of it is refused unless looped
+    E2e.Cli tooLong = E2e.cli("run", "--simulate", "--soc", E2e.SOC, "--scenario", "none",
         "--model", har.toString(), "--source", "sensor:" + csv + ",hop=32", "--metrics-port", "-1", "--no-progress",
         "--duration", "1m");
+    assertThat(tooLong.exit()).isEqualTo(2);
+    assertThat(tooLong.errLines()).hasSize(1);
+    assertThat(tooLong.err()).contains("--duration 60s is longer than sensor recording", "17.92s", "loop=true");
+
+    E2e.Cli sensor = E2e.cli("run", "--simulate", "--compute-outputs", "--soc", E2e.SOC, "--scenario", "none",
+        "--model", har.toString(), "--source", "sensor:" + csv + ",hop=32,loop=true", "--metrics-port", "-1",
+        "--no-progress", "--duration", "1m");
     assertThat(sensor.exit()).as(sensor.err()).isZero();
-    // 1000 samples, window 128 (the model's), hop 32: (1000 - 128) / 32 + 1 = 28 windows
-    assertThat(sensor.out()).contains("windows FLOAT32[1, 128, 6]", "offered 28 = completed 28", "audit passed");
+    // looped: a window every 0.64 s for 60 s, 94 in all
+    assertThat(sensor.out()).contains("windows FLOAT32[1, 128, 6]", "offered 94 = completed 94", "audit passed");
 
     E2e.Cli audio = E2e.cli("run", "--simulate", "--compute-outputs", "--soc", E2e.SOC, "--scenario", "none",
         "--model", kws.toString(), "--source", "audio:" + wav + ",hop=2000", "--metrics-port", "-1", "--no-progress",
-        "--duration", "1m");
+        "--duration", "2.75s");
     assertThat(audio.exit()).as(audio.err()).isZero();
-    // 24000 samples, window 4000, hop 2000: 11 windows
+    // 24000 samples at 8 kHz, window 4000, hop 2000: 11 windows, 2.75 s of them
     assertThat(audio.out()).contains("windows FLOAT32[1, 4000]", "offered 11 = completed 11", "audit passed");
 
     E2e.Cli mismatch = E2e.cli("run", "--simulate", "--soc", E2e.SOC, "--scenario", "none", "--model", har.toString(),

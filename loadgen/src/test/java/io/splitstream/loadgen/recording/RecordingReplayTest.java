@@ -13,6 +13,7 @@ import io.splitstream.pipeline.source.Sources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +26,19 @@ class RecordingReplayTest {
   private static SourceContext ctx(SimulatedTime clock, long... shape) {
     return new SourceContext(new TensorSpec("signal", ElementType.FLOAT32,
         java.util.Arrays.stream(shape).boxed().toList()), "s0", clock, Optional.empty(), 1, true);
+  }
+
+  private static SourceContext ctx(SimulatedTime clock, Duration duration, long... shape) {
+    return new SourceContext(new TensorSpec("signal", ElementType.FLOAT32,
+        java.util.Arrays.stream(shape).boxed().toList()), "s0", clock, Optional.of(duration), 1, true);
+  }
+
+  private static List<Frame> replayFor(String spec, Duration duration, long... shape) {
+    SimulatedTime clock = new SimulatedTime();
+    List<Frame> frames = new ArrayList<>();
+    Sources.open(spec, ctx(clock, duration, shape)).frames().subscribe(frames::add);
+    clock.run();
+    return frames;
   }
 
   private static List<Frame> replay(String spec, SimulatedTime clock, long... shape) {
@@ -96,6 +110,56 @@ class RecordingReplayTest {
     SampleRecordings.writeAudio(w, 1, 8000, 1, 1);
     assertThatThrownBy(() -> replay("audio:" + w + ",window=4000", new SimulatedTime(), 1, 128, 6))
         .hasMessageContaining("FLOAT32[1, 4000]").hasMessageContaining("FLOAT32[1, 128, 6]");
+  }
+
+  /** 10 samples 20 ms apart, windows of 4 every 2: 4 windows, one every 40 ms, 160 ms in all. */
+  private Path shortSensor() throws IOException {
+    Path f = dir.resolve("short.csv");
+    StringBuilder b = new StringBuilder("time_ms,a\n");
+    for (int i = 0; i < 10; i++) {
+      b.append(i * 20).append(',').append(i).append('\n');
+    }
+    return Files.writeString(f, b);
+  }
+
+  @Test
+  void aDurationLongerThanASensorRecordingIsRefusedWithItsLength() throws IOException {
+    Path f = shortSensor();
+    assertThatThrownBy(() -> replayFor("sensor:" + f + ",window=4,hop=2", Duration.ofSeconds(1), 1, 4, 1))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("--duration 1s is longer than sensor recording")
+        .hasMessageContaining("0.16s")
+        .hasMessageContaining("loop=true");
+    // a duration within the recording is fine
+    assertThat(replayFor("sensor:" + f + ",window=4,hop=2", Duration.ofMillis(150), 1, 4, 1)).hasSize(4);
+  }
+
+  @Test
+  void aLoopedSensorRecordingFillsTheDuration() throws IOException {
+    Path f = shortSensor();
+    List<Frame> frames = replayFor("sensor:" + f + ",window=4,hop=2,loop=true", Duration.ofSeconds(1), 1, 4, 1);
+    // a window every 40 ms for 1 s, the recording starting again every 160 ms
+    assertThat(frames).hasSizeBetween(24, 26);
+    assertThat(frames.get(4).captureNanos()).isEqualTo(160_000_000L);
+    assertThat(floats(frames.get(4))).containsExactly(floats(frames.get(0)));
+    assertThat(frames).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
+    assertThat(frames).extracting(Frame::captureNanos).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aDurationLongerThanAnAudioFileIsRefusedUnlessLooped() throws IOException {
+    Path f = dir.resolve("one-second.wav");
+    SampleRecordings.writeAudio(f, 1, 8000, 1, 5);
+    // 7 windows of 2000 samples every 1000 at 8 kHz: 0.875 s
+    assertThatThrownBy(() -> replayFor("audio:" + f + ",window=2000,hop=1000", Duration.ofSeconds(2), 1, 2000))
+        .isInstanceOf(SplitstreamException.class)
+        .hasMessageContaining("--duration 2s is longer than audio")
+        .hasMessageContaining("0.875s")
+        .hasMessageContaining("loop=true");
+    List<Frame> looped = replayFor("audio:" + f + ",window=2000,hop=1000,loop=true", Duration.ofSeconds(2), 1, 2000);
+    assertThat(looped).hasSize(16);
+    assertThat(looped.get(7).captureNanos()).isEqualTo(875_000_000L);
+    assertThat(floats(looped.get(7))).containsExactly(floats(looped.get(0)));
   }
 
   @Test
