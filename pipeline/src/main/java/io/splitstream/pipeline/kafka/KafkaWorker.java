@@ -1,6 +1,6 @@
 package io.splitstream.pipeline.kafka;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.splitstream.devices.SplitstreamException;
@@ -69,6 +69,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p><b>Bad records</b> (no envelope, wrong shape, over the size limit, key not the envelope's
  * stream) get a {@code failed} result naming the problem, count as settled, and the worker goes on.
+ *
+ * <p><b>Duplicates it can know.</b> A record consumed again at an offset this worker has already
+ * settled (its result acknowledged), in the partition's current tenure or the one before, is
+ * dropped: no second result, counted in {@code splitstream_kafka_duplicates_dropped_total}, settled
+ * at once so the commit moves past it. That happens when a partition comes back to the worker
+ * from a commit older than what it had settled (a revocation whose drain timed out, the partition
+ * lost and reassigned, a commit lost with a broker restart). Memory: one offset range per
+ * partition ever owned. Replays of another worker's results (a killed worker's successor) it
+ * cannot know; the results reader drops those.
  */
 public final class KafkaWorker implements AutoCloseable {
   /**
@@ -106,26 +115,67 @@ public final class KafkaWorker implements AutoCloseable {
 
   private record Acked(Part part, long offset) implements Event {}
 
-  /** A partition this worker owns now: the offsets taken and whether each has settled. */
+  /**
+   * One tenure of a partition: the offsets taken and whether each has settled. Offsets from {@code
+   * start} (the first taken) up to {@code next} all have their result acknowledged; late
+   * acknowledgements still extend that range after the tenure has ended.
+   */
   private static final class Part {
     final TopicPartition tp;
     final int epoch;
     final TreeMap<Long, Boolean> pending = new TreeMap<>();
-    long next = -1; // the offset to commit: all below it settled
+    long start = -1; // the first offset taken
+    long next = -1; // the offset to commit: all below it (from start) settled
     long committed = -1;
+    /** The partition's previous tenure on this worker, if any: its settled range counts too. */
+    Part prior;
 
-    Part(TopicPartition tp, int epoch) {
+    Part(TopicPartition tp, int epoch, Part prior) {
       this.tp = tp;
       this.epoch = epoch;
+      this.prior = prior;
+    }
+
+    void take(long offset, boolean settled) {
+      if (start < 0) {
+        start = offset;
+      }
+      pending.put(offset, settled);
+      advance();
     }
 
     void settle(long offset) {
-      if (pending.replace(offset, Boolean.TRUE) == null) {
-        return;
+      if (pending.replace(offset, Boolean.TRUE) != null) {
+        advance();
       }
+    }
+
+    private void advance() {
       while (!pending.isEmpty() && pending.firstEntry().getValue()) {
         next = pending.pollFirstEntry().getKey() + 1;
       }
+    }
+
+    /** Whether {@code offset} was settled in this tenure or the one before. */
+    boolean settledAlready(long offset) {
+      return (start >= 0 && offset >= start && offset < next) || (prior != null && prior.settledAlready(offset));
+    }
+
+    /**
+     * What to remember of this partition once this tenure ends: this tenure, and the prior one only
+     * while its range reaches further (replays of it not all consumed yet); at most two ranges.
+     */
+    Part remembered() {
+      if (start < 0) {
+        return prior;
+      }
+      if (prior != null) {
+        prior.prior = null;
+        if (prior.next <= next) {
+          prior = null;
+        }
+      }
+      return this;
     }
   }
 
@@ -135,6 +185,8 @@ public final class KafkaWorker implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final Map<TopicPartition, Part> parts = new HashMap<>();
+  /** Each partition's last tenure on this worker that took records, kept after it ended. */
+  private final Map<TopicPartition, Part> history = new HashMap<>();
   private final Map<Integer, AtomicLong> lag = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxSeenInFlight = new AtomicInteger();
@@ -143,6 +195,7 @@ public final class KafkaWorker implements AutoCloseable {
   private final AtomicLong commits = new AtomicLong();
   private final AtomicLong rebalances = new AtomicLong();
   private final AtomicLong badRecords = new AtomicLong();
+  private final AtomicLong duplicatesDropped = new AtomicLong();
   private final AtomicLong pauses = new AtomicLong();
   private final MeterRegistry registry;
   private final Thread thread;
@@ -184,17 +237,20 @@ public final class KafkaWorker implements AutoCloseable {
         .description("frames taken from Kafka and not yet settled").register(registry);
     Gauge.builder("splitstream_kafka_paused", this, w -> w.paused ? 1 : 0).tags(tags)
         .description("1 while the worker has paused its partitions (backpressure)").register(registry);
-    Gauge.builder("splitstream_kafka_records_in", recordsIn, AtomicLong::get).tags(tags)
-        .description("frame records consumed").register(registry);
-    Gauge.builder("splitstream_kafka_records_out", recordsOut, AtomicLong::get).tags(tags)
-        .description("result records acknowledged by the broker").register(registry);
-    Gauge.builder("splitstream_kafka_commits", commits, AtomicLong::get).tags(tags)
-        .description("offset commits that succeeded").register(registry);
-    Gauge.builder("splitstream_kafka_rebalances", rebalances, AtomicLong::get).tags(tags)
-        .description("partition assignments received").register(registry);
-    Gauge.builder("splitstream_kafka_bad_records", badRecords, AtomicLong::get).tags(tags)
-        .description("records answered with a failed result (not an envelope, wrong shape, oversize)").register(registry);
+    counter("splitstream_kafka_records_in", recordsIn, "frame records consumed", tags);
+    counter("splitstream_kafka_records_out", recordsOut, "result records acknowledged by the broker", tags);
+    counter("splitstream_kafka_commits", commits, "offset commits that succeeded", tags);
+    counter("splitstream_kafka_rebalances", rebalances, "partition assignments received", tags);
+    counter("splitstream_kafka_bad_records", badRecords,
+        "records answered with a failed result (not an envelope, wrong shape, oversize)", tags);
+    counter("splitstream_kafka_duplicates_dropped", duplicatesDropped,
+        "records consumed again whose result this worker had written and had acknowledged: dropped, no second result", tags);
     this.thread = new Thread(this::loop, "splitstream-kafka-" + settings.name());
+  }
+
+  /** A counter read from {@code value} ({@code NAME_total} in Prometheus). */
+  private void counter(String name, AtomicLong value, String description, String... tags) {
+    FunctionCounter.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry);
   }
 
   /** Joins the group and starts consuming, on a thread of its own. */
@@ -231,6 +287,11 @@ public final class KafkaWorker implements AutoCloseable {
 
   public long badRecords() {
     return badRecords.get();
+  }
+
+  /** Records consumed again whose result this worker had already had acknowledged, dropped. */
+  public long duplicatesDropped() {
+    return duplicatesDropped.get();
   }
 
   /** Times the worker paused its partitions because {@code maxInFlight} frames were unsettled. */
@@ -343,7 +404,15 @@ public final class KafkaWorker implements AutoCloseable {
       return; // not ours any more (cannot happen within one poll)
     }
     recordsIn.incrementAndGet();
-    part.pending.put(r.offset(), Boolean.FALSE);
+    if (part.pending.containsKey(r.offset()) || part.settledAlready(r.offset())) {
+      // consumed again: in flight here already, or its result written and acknowledged by this worker
+      duplicatesDropped.incrementAndGet();
+      if (!part.pending.containsKey(r.offset())) {
+        part.take(r.offset(), true);
+      }
+      return;
+    }
+    part.take(r.offset(), false);
     maxSeenInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     String key = r.key() == null ? "?" : r.key();
     byte[] value = r.value();
@@ -433,9 +502,7 @@ public final class KafkaWorker implements AutoCloseable {
       } else if (ev instanceof Acked a) {
         inFlight.decrementAndGet();
         recordsOut.incrementAndGet();
-        if (parts.get(a.part().tp) == a.part()) {
-          a.part().settle(a.offset());
-        }
+        a.part().settle(a.offset()); // an ended tenure too: its settled range is what replays are held against
       }
       ev = events.poll();
     }
@@ -556,7 +623,7 @@ public final class KafkaWorker implements AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
       rebalances.incrementAndGet();
       for (TopicPartition tp : assigned) {
-        parts.put(tp, new Part(tp, EPOCHS.incrementAndGet()));
+        parts.put(tp, new Part(tp, EPOCHS.incrementAndGet(), history.remove(tp)));
         lagOf(tp.partition());
       }
       owned = parts.size();
@@ -565,7 +632,11 @@ public final class KafkaWorker implements AutoCloseable {
 
     private void forget(Collection<TopicPartition> which) {
       for (TopicPartition tp : which) {
-        parts.remove(tp);
+        Part p = parts.remove(tp);
+        Part keep = p == null ? null : p.remembered();
+        if (keep != null) {
+          history.put(tp, keep);
+        }
         lagOf(tp.partition()).set(-1);
       }
       owned = parts.size();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,6 +22,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * of each (stream, seq): a later one is a duplicate written by a replay after a worker died or a
  * commit was lost, and is dropped and counted. It also checks that, per stream, first results come
  * in sequence order (a stream's results share one partition, so this is the order workers wrote).
+ *
+ * <p>The duplicates it counts are the ones written twice: a frame replayed on another worker (the
+ * successor of a worker that died or lost its partitions before committing), or replayed on the
+ * same worker before its first result was acknowledged. A replay whose result the worker had
+ * already had acknowledged is dropped by the worker itself and never reaches this topic
+ * ({@code splitstream_kafka_duplicates_dropped_total}).
  */
 public final class ResultsReader implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
@@ -29,6 +36,7 @@ public final class ResultsReader implements AutoCloseable {
   private final Map<String, Long> lastSeq = new HashMap<>();
   private final Map<String, Long> byOutcome = new TreeMap<>();
   private final List<String> orderViolations = new ArrayList<>();
+  private final Map<String, Long> duplicateWriters = new TreeMap<>();
   private long duplicates;
   private long unreadable;
   private boolean assigned;
@@ -50,6 +58,18 @@ public final class ResultsReader implements AutoCloseable {
       poll();
     }
     return first.size();
+  }
+
+  /** Reads until {@code done} holds for this reader or {@code timeout} passes; returns whether it held. */
+  public boolean readUntil(Predicate<ResultsReader> done, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.test(this)) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      poll();
+    }
+    return true;
   }
 
   /** Reads whatever arrives during {@code d} (to catch late duplicates). */
@@ -78,8 +98,10 @@ public final class ResultsReader implements AutoCloseable {
         unreadable++;
         continue;
       }
-      if (first.putIfAbsent(res.frameKey(), res) != null) {
+      ResultRecord had = first.putIfAbsent(res.frameKey(), res);
+      if (had != null) {
         duplicates++;
+        duplicateWriters.merge(had.worker() + ">" + res.worker(), 1L, Long::sum);
         continue;
       }
       byOutcome.merge(res.outcome(), 1L, Long::sum);
@@ -100,6 +122,14 @@ public final class ResultsReader implements AutoCloseable {
   /** Results dropped because their (stream, seq) had one already. */
   public long duplicates() {
     return duplicates;
+  }
+
+  /**
+   * Duplicates by who wrote the first result and who wrote the dropped one: {@code FIRST>AGAIN}
+   * (e.g. {@code w1>w2}: w2 replayed frames w1 had written a result for) to the count.
+   */
+  public Map<String, Long> duplicateWriters() {
+    return duplicateWriters;
   }
 
   /** Records of the topic that were not result records. */

@@ -21,6 +21,7 @@ import reactor.core.scheduler.Scheduler;
 public final class QueueIngest implements Ingest {
   public static final TensorSpec INPUT = new TensorSpec("x", ElementType.FLOAT32, List.of(1L, 4L));
 
+  private final TensorSpec input;
   private final Scheduler clock;
   private final Scheduler.Worker worker;
   private final LongUnaryOperator service;
@@ -32,6 +33,12 @@ public final class QueueIngest implements Ingest {
   private volatile boolean completed;
 
   public QueueIngest(Scheduler clock, LongUnaryOperator serviceNanosBySeq) {
+    this(clock, serviceNanosBySeq, INPUT);
+  }
+
+  /** One that takes frames of {@code input} (the input of the model another worker of a group runs). */
+  public QueueIngest(Scheduler clock, LongUnaryOperator serviceNanosBySeq, TensorSpec input) {
+    this.input = input;
     this.clock = clock;
     this.worker = clock.createWorker(); // one worker: completions keep their order
     this.service = serviceNanosBySeq;
@@ -77,7 +84,7 @@ public final class QueueIngest implements Ingest {
 
   @Override
   public TensorSpec input() {
-    return INPUT;
+    return input;
   }
 
   @Override

@@ -58,8 +58,13 @@ class KafkaWorkerTest {
   }
 
   static KafkaWorker.Settings settings(String in, String out, String name, int maxInFlight, int maxRecordBytes) {
+    return settings(in, out, name, maxInFlight, maxRecordBytes, Duration.ofSeconds(10));
+  }
+
+  static KafkaWorker.Settings settings(String in, String out, String name, int maxInFlight, int maxRecordBytes,
+      Duration drainTimeout) {
     return new KafkaWorker.Settings(broker.bootstrap(), in, out, "g-" + in, name, maxInFlight, maxRecordBytes,
-        Duration.ofSeconds(6), Duration.ofSeconds(10));
+        Duration.ofSeconds(6), drainTimeout);
   }
 
   /**
@@ -128,8 +133,9 @@ class KafkaWorkerTest {
           () -> workers.stream().flatMap(w -> w.lag().values().stream()).mapToLong(Long::longValue).sum() == 0
               && workers.stream().mapToInt(w -> w.lag().size()).sum() == 12)).isTrue();
       String scrape = registry.scrape();
-      assertThat(scrape).contains("splitstream_kafka_lag{partition=\"11\"", "splitstream_kafka_records_in{worker=\"w0\"}",
-          "splitstream_kafka_commits", "splitstream_kafka_rebalances");
+      assertThat(scrape).contains("splitstream_kafka_lag{partition=\"11\"", "splitstream_kafka_records_in_total{worker=\"w0\"}",
+          "splitstream_kafka_commits_total", "splitstream_kafka_rebalances_total",
+          "splitstream_kafka_duplicates_dropped_total{worker=\"w0\"} 0.0");
     } finally {
       workers.forEach(KafkaWorker::close);
     }
@@ -172,6 +178,56 @@ class KafkaWorkerTest {
       if (heir != null) {
         heir.close();
       }
+    }
+  }
+
+  /**
+   * The owner's drain times out on a revocation with 10 frames held; their results are written
+   * after the heir took the partition (at the commit, 10). The heir holds what it took and is
+   * killed, so the partition comes back to the owner at offset 10 again: the owner recognises
+   * offsets 10..19 as settled by itself and drops them instead of writing second results (the
+   * replays would otherwise wait in its held queue, and the commit would never reach 20).
+   */
+  @Test
+  void aWorkerDropsReplaysOfRecordsWhoseResultItHadHadAcknowledged() throws Exception {
+    topics(1, "frames-e", "results-e");
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    QueueIngest ownerQueue = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
+    QueueIngest heirQueue = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
+    // member ids start with the client id and the range assignor gives a lone partition to the
+    // first member by id: "w1-heir" takes it from "w2-owner" while both are in the group
+    KafkaWorker owner = KafkaWorker.start(ownerQueue, settings("frames-e", "results-e", "w2-owner", 32, 65_536,
+        Duration.ofSeconds(1)), registry);
+    KafkaWorker heir = null;
+    try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames-e", FramePublisher.DEFAULT_LIMIT);
+        ResultsReader reader = new ResultsReader(broker.bootstrap(), "results-e")) {
+      assertThat(owner.awaitAssignment(Duration.ofSeconds(30))).isTrue();
+      publish(pub, 1, 20);
+      ownerQueue.whenWaiting(20).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      ownerQueue.release(10);
+      assertThat(eventually(Duration.ofSeconds(10), () -> committed("g-frames-e") == 10)).isTrue();
+
+      heir = KafkaWorker.start(heirQueue, settings("frames-e", "results-e", "w1-heir", 32, 65_536, Duration.ofSeconds(1)),
+          registry);
+      heirQueue.whenWaiting(10).get(30, java.util.concurrent.TimeUnit.SECONDS); // it took 10..19 from the commit
+      assertThat(owner.owned()).isZero();
+      ownerQueue.release(10); // the owner's late results for 10..19, acknowledged after its tenure ended
+      assertThat(eventually(Duration.ofSeconds(10), () -> owner.recordsOut() == 20)).isTrue();
+
+      heir.kill(); // nothing settled, nothing committed: the partition goes back to the owner at 10
+      assertThat(eventually(Duration.ofSeconds(30), () -> owner.duplicatesDropped() == 10)).as(
+          () -> "dropped " + owner.duplicatesDropped() + ", in " + owner.recordsIn() + ", queued " + ownerQueue.waiting()).isTrue();
+      assertThat(eventually(Duration.ofSeconds(10), () -> committed("g-frames-e") == 20)).isTrue();
+      assertThat(ownerQueue.waiting()).as("no replay went into the pipeline").isZero();
+      assertThat(owner.recordsOut()).isEqualTo(20);
+      assertThat(reader.readUntil(20, Duration.ofSeconds(30))).isEqualTo(20);
+      assertEveryFrameOnceInOrder(reader, 1, 20);
+      assertThat(reader.duplicates()).isZero();
+      assertThat(registry.scrape()).contains("splitstream_kafka_duplicates_dropped_total{worker=\"w2-owner\"} 10.0",
+          "splitstream_kafka_duplicates_dropped_total{worker=\"w1-heir\"} 0.0");
+    } finally {
+      ownerQueue.release(1000);
+      owner.close();
     }
   }
 
