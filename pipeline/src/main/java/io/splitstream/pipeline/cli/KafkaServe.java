@@ -9,8 +9,6 @@ import io.splitstream.pipeline.kafka.KafkaWorker;
 import io.splitstream.pipeline.metrics.MetricsServer;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /** {@code serve --kafka}: the pipeline {@link ServeCommand}'s options describe, as one worker of a consumer group. */
 final class KafkaServe {
@@ -31,49 +29,26 @@ final class KafkaServe {
       settings = new KafkaWorker.Settings(settings.bootstrap(), settings.inTopic(), settings.outTopic(), settings.group(), name,
           settings.maxInFlight(), limit, settings.sessionTimeout(), settings.drainTimeout());
       MetricsServer metrics = c.metricsPort >= 0 ? MetricsServer.start(registry, c.metricsPort) : null;
-      CountDownLatch stop = new CountDownLatch(1);
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        stop.countDown();
-        try {
-          reported.await(40, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "splitstream-kafka-stop");
+      StopSignal stop = new StopSignal("splitstream-kafka-stop", Duration.ofSeconds(40)); // drain 20 s, commit, report
       KafkaWorker worker = KafkaWorker.start(pipeline, settings, registry);
       out.println("kafka worker " + name + ": " + pipeline.description());
       out.println("consuming '" + c.inTopic + "' on " + c.kafka + " in group '" + c.group + "', results to '" + c.outTopic + "'; "
           + c.credits + " frames in flight before pausing" + (metrics != null ? "; metrics on :" + metrics.port() + "/metrics" : "")
           + "; Ctrl-C stops");
       out.flush();
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        if (c.duration != null) {
-          stop.await(c.duration.toMillis(), TimeUnit.MILLISECONDS);
-        } else {
-          stop.await();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      stop.await(c.duration);
       worker.close(); // drains, commits, leaves the group
       pipeline.complete();
       out.println("kafka worker " + name + ": " + worker.recordsIn() + " records in, " + worker.recordsOut() + " results out, "
           + worker.badRecords() + " bad, " + worker.commits() + " commits, " + worker.rebalances() + " assignments, "
-          + worker.pauses() + " pauses");
+          + worker.pauses() + " pauses, " + worker.duplicatesDropped() + " replays of its own results dropped");
       out.println(pipeline.audit());
       out.flush();
       if (metrics != null) {
         metrics.close();
       }
       boolean sound = worker.failure() == null && pipeline.auditPassed();
-      reported.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running
-      }
+      stop.reported();
       if (!sound) {
         err.println("error: internal failure (a bug): " + (worker.failure() != null ? "the worker stopped: " + worker.failure()
             : "the end-of-run audit failed"));

@@ -7,8 +7,6 @@ import io.splitstream.pipeline.net.FrameServer;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -88,16 +86,7 @@ final class ServeCommand implements Callable<Integer> {
     try (FedPipeline pipeline = FedPipeline.open(o).start()) {
       long inputBytes = pipeline.input().bytes();
       int limit = maxFrameBytes != null ? maxFrameBytes : (int) Math.min(Integer.MAX_VALUE - 8, 4 * inputBytes + 65_536);
-      CountDownLatch stop = new CountDownLatch(1);
-      CountDownLatch reported = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        stop.countDown();
-        try {
-          reported.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "splitstream-serve-stop");
+      StopSignal stop = new StopSignal("splitstream-serve-stop", Duration.ofSeconds(30));
       try (FrameServer server = FrameServer.start(pipeline, new FrameServer.Settings(host, port, credits, limit))) {
         out.println("serving " + pipeline.description());
         out.println("listening on " + server.address() + " (length-prefixed TCP; " + credits + " credits a connection; messages up to "
@@ -107,16 +96,7 @@ final class ServeCommand implements Callable<Integer> {
               + " frames and read their results");
         }
         out.flush();
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-          if (duration != null) {
-            stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-          } else {
-            stop.await();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        stop.await(duration);
         server.close();
         pipeline.complete();
         String pipelineAudit = pipeline.audit(); // waits for the frames in flight to leave
@@ -125,12 +105,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println(pipelineAudit);
         out.flush();
         boolean sound = server.auditPassed() && pipeline.auditPassed();
-        reported.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook is running
-        }
+        stop.reported();
         if (!sound) {
           spec.commandLine().getErr().println("error: internal failure (a bug): the end-of-run audit failed");
           return Main.EXIT_INTERNAL;

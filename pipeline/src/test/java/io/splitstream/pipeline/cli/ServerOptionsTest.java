@@ -89,4 +89,13 @@ class ServerOptionsTest {
     assertThat(token.getFileName().toString()).isEqualTo("token");
     assertThat(Files.exists(token)).as("deleted when the run ends").isFalse();
   }
+
+  @Test
+  void serveStopsAfterItsDurationWithItsCountsAndTheAudit() throws IOException {
+    Result r = run("serve", "--soc", "sd855-pixel4", "--model", model(), "--port", "0", "--duration", "1s", "--max-blocks", "4",
+        "--no-compute-outputs");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("listening on 127.0.0.1:").contains("served 0 connection(s)")
+        .contains("server audit: passed: 0 frames received").contains("audit: audit passed: 0 offered");
+  }
 }

@@ -231,6 +231,39 @@ class KafkaWorkerTest {
     }
   }
 
+  /** {@code serve --kafka} in this JVM, stopped by its --duration: drains, commits, prints its counts and audit. */
+  @Test
+  void serveKafkaStopsAfterItsDurationWithItsCountsAndTheAudit(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    topics(2, "frames-f", "results-f");
+    java.nio.file.Path model = dir.resolve("one-gemm.onnx");
+    io.splitstream.devices.onnx.gen.OnnxModelGenerator.write(io.splitstream.devices.onnx.gen.OnnxModelGenerator.oneHeavyGemm(3, 1),
+        model);
+    TensorMap x = TensorMap.of("x", Tensor.zeros(ElementType.FLOAT32, new long[] {1, 1024}));
+    try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames-f", FramePublisher.DEFAULT_LIMIT)) {
+      for (int seq = 0; seq < 5; seq++) {
+        pub.publish(FrameEnvelope.of("cam0", seq, 0, x));
+        pub.publish(FrameEnvelope.of("cam1", seq, 0, x));
+      }
+      pub.flush();
+    }
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = io.splitstream.pipeline.cli.Main.execute(new String[] {"serve", "--kafka", broker.bootstrap(), "--in", "frames-f",
+        "--out", "results-f", "--group", "g-frames-f", "--name", "cli", "--model", model.toString(), "--soc", "sd855-pixel4",
+        "--split", "0:gpu", "--no-compute-outputs", "--duration", "5s"}, new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("consuming 'frames-f'")
+        .contains("kafka worker cli: 10 records in, 10 results out, 0 bad, ")
+        .contains("0 replays of its own results dropped").contains("audit: audit passed: 10 offered");
+    assertThat(committed("g-frames-f")).isEqualTo(10);
+    try (ResultsReader reader = new ResultsReader(broker.bootstrap(), "results-f")) {
+      assertThat(reader.readUntil(10, Duration.ofSeconds(10))).isEqualTo(10);
+      assertThat(reader.byWorker()).containsOnlyKeys("cli");
+    }
+  }
+
   @Test
   void badRecordsGetAFailedResultNamingTheProblemAndTheWorkerGoesOn() throws Exception {
     topics(1, "frames-c", "results-c");
