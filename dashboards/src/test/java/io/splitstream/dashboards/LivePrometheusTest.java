@@ -6,10 +6,21 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.splitstream.devices.onnx.InputShapes;
+import io.splitstream.devices.onnx.gen.OnnxModelGenerator;
+import io.splitstream.devices.tensor.Tensor;
+import io.splitstream.devices.tensor.TensorMap;
+import io.splitstream.pipeline.FedPipeline;
 import io.splitstream.pipeline.RunReport;
 import io.splitstream.pipeline.Runner;
 import io.splitstream.pipeline.adapt.Controller;
+import io.splitstream.pipeline.frame.FrameEnvelope;
+import io.splitstream.pipeline.kafka.FramePublisher;
+import io.splitstream.pipeline.kafka.KafkaBroker;
+import io.splitstream.pipeline.kafka.KafkaWorker;
+import io.splitstream.pipeline.metrics.MetricsServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,6 +47,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +64,10 @@ import reactor.core.scheduler.Schedulers;
  * so the test needs seconds, not minutes) are changed. The run is the product's own: BlazeFace on
  * an emulated Snapdragon 855 in real time (timing only), a synthetic 250 frames/s source with a
  * 50 ms budget, and a scenario that slows the CPU at 5 s so the controller re-plans.
+ *
+ * <p>A second target is a Kafka worker ({@code serve --kafka}'s {@link KafkaWorker} with its own
+ * {@code /metrics}) on an in-process broker, consuming a few hundred frames on a timing-only
+ * emulated one-Gemm model, so the Kafka row has series too.
  *
  * <p>Every variable's {@code label_values} query must find values; every query of every panel and
  * every annotation of every dashboard, the variables substituted with all their values as Grafana
@@ -68,14 +86,19 @@ class LivePrometheusTest {
   private static final StringWriter log = new StringWriter();
   private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static long startSeconds;
+  private static KafkaBroker broker;
+  private static FedPipeline workerPipeline;
+  private static KafkaWorker worker;
+  private static MetricsServer workerMetrics;
 
   @BeforeAll
   static void startPrometheusAndARun() throws Exception {
     useRepositoryModels();
     int metricsPort = freePort();
     int promPort = freePort();
+    int kafkaMetricsPort = startKafkaWorker();
     Path config = tmp.resolve("prometheus.yml");
-    Files.writeString(config, Monitoring.YAML.writeValueAsString(pointedAt(metricsPort)));
+    Files.writeString(config, Monitoring.YAML.writeValueAsString(pointedAt(metricsPort, kafkaMetricsPort)));
     Path dataDir = Files.createDirectories(tmp.resolve("data"));
     prometheus = new ProcessBuilder(prometheusPath(), "--config.file=" + config,
         "--storage.tsdb.path=" + dataDir, "--web.listen-address=127.0.0.1:" + promPort, "--log.level=warn")
@@ -99,8 +122,46 @@ class LivePrometheusTest {
         .toFuture();
   }
 
+  /**
+   * A broker, a worker of one group serving its {@code /metrics} on a free port, and 400 frames of 8
+   * streams for it; returns the port.
+   */
+  private static int startKafkaWorker() throws Exception {
+    broker = KafkaBroker.startTemporary(4);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+      admin.createTopics(List.of(new NewTopic("frames", 4, (short) 1), new NewTopic("results", 4, (short) 1))).all().get();
+    }
+    Path model = tmp.resolve("one-gemm.onnx");
+    OnnxModelGenerator.write(OnnxModelGenerator.oneHeavyGemm(3, 1), model);
+    workerPipeline = FedPipeline.open(new Runner.Options(model.toString(), InputShapes.none(), "kafka",
+        Optional.of("sd855-pixel4"), List.of(), "0:gpu", Optional.of("block"), Optional.empty(), Optional.empty(), -1, false,
+        false, false, Optional.empty(), 0, 24, 32, 1)).start();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    workerMetrics = MetricsServer.start(registry, 0);
+    worker = KafkaWorker.start(workerPipeline, new KafkaWorker.Settings(broker.bootstrap(), "frames", "results", "live",
+        "live-worker", 32, 1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(10)), registry);
+    TensorMap x = TensorMap.of(workerPipeline.input().name(),
+        Tensor.zeros(workerPipeline.input().type(), workerPipeline.input().shapeArray()));
+    try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames", FramePublisher.DEFAULT_LIMIT)) {
+      for (int i = 0; i < 400; i++) {
+        pub.publish(FrameEnvelope.of("cam" + (i % 8), i / 8, 0, x));
+      }
+      pub.flush();
+    }
+    return workerMetrics.port();
+  }
+
   @AfterAll
   static void stop() throws Exception {
+    if (worker != null) {
+      worker.close();
+      workerMetrics.close();
+      workerPipeline.complete();
+      workerPipeline.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
     if (prometheus != null) {
       prometheus.destroy();
       if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
@@ -109,8 +170,8 @@ class LivePrometheusTest {
     }
   }
 
-  /** The shipped config, scraping 127.0.0.1:{@code port} every second, with the shipped rules. */
-  private static JsonNode pointedAt(int port) {
+  /** The shipped config, scraping 127.0.0.1:{@code port} and the Kafka worker's port every second, with the shipped rules. */
+  private static JsonNode pointedAt(int port, int kafkaPort) {
     Path shipped = Monitoring.prometheusDir();
     ObjectNode c = (ObjectNode) Monitoring.read(shipped.resolve("prometheus.yml"));
     ObjectNode global = (ObjectNode) c.path("global");
@@ -121,7 +182,8 @@ class LivePrometheusTest {
     }
     ObjectNode job = (ObjectNode) c.path("scrape_configs").get(0);
     assertThat(job.path("job_name").asText()).isEqualTo("splitstream");
-    ((ObjectNode) job.path("static_configs").get(0)).putArray("targets").add("127.0.0.1:" + port);
+    ((ObjectNode) job.path("static_configs").get(0)).putArray("targets").add("127.0.0.1:" + port)
+        .add("127.0.0.1:" + kafkaPort);
     return c;
   }
 
@@ -130,7 +192,7 @@ class LivePrometheusTest {
     // samples arrive once the run has profiled and serves /metrics
     await("first samples of the run").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .failFast("the run ended first:\n" + log, () -> run.isDone())
-        .until(() -> !series("up{job=\"splitstream\"} == 1").isEmpty()
+        .until(() -> series("up{job=\"splitstream\"} == 1").size() == 2
             && !series("splitstream_frames_completed_total").isEmpty());
 
     List<JsonNode> dashboards = Monitoring.dashboardFiles().stream().map(Monitoring::read).toList();
@@ -142,7 +204,8 @@ class LivePrometheusTest {
     // until every query has data: the switch at 5 s, and a few scrapes after it, must have come
     List<String> missing = new ArrayList<>();
     await("data for every dashboard query").atMost(RUN).pollInterval(Duration.ofSeconds(1))
-        .failFast("the run ended first:\n" + log, () -> run.isDone())
+        .failFast(() -> assertThat(run.isDone()).as(() -> "the run ended first; queries without data: " + missing + "\n" + log)
+            .isFalse())
         .untilAsserted(() -> {
           missing.clear();
           missing.addAll(withoutData(dashboards));
@@ -163,7 +226,7 @@ class LivePrometheusTest {
               }
             }
           }
-          assertThat(rules).isEqualTo(15);
+          assertThat(rules).isEqualTo(17);
           assertThat(unhealthy).isEmpty();
         });
     // recorded series exist for the run

@@ -30,7 +30,7 @@ class PromtoolTest {
         "rules/splitstream.alerts.yml");
 
     assertThat(run.exit()).as(run.output()).isZero();
-    assertThat(run.output()).contains("SUCCESS: 9 rules found").contains("SUCCESS: 6 rules found");
+    assertThat(run.output()).contains("SUCCESS: 10 rules found").contains("SUCCESS: 7 rules found");
   }
 
   @Test
@@ -54,7 +54,8 @@ class PromtoolTest {
           .contains("$labels").contains("{{");
     }
     assertThat(alerts).containsExactly("SplitstreamLatencyAboveBudget", "SplitstreamShedRateHigh",
-        "SplitstreamProcessorOffline", "SplitstreamPlanFlapping", "SplitstreamEmulationLag", "SplitstreamTargetDown");
+        "SplitstreamProcessorOffline", "SplitstreamPlanFlapping", "SplitstreamEmulationLag", "SplitstreamTargetDown",
+        "SplitstreamKafkaLagGrowing");
 
     Set<String> fires = new HashSet<>();
     Set<String> quiet = new HashSet<>();
