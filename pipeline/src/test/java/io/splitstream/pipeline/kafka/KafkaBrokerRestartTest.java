@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.splitstream.pipeline.frame.FrameEnvelope;
 import io.splitstream.pipeline.ingest.QueueIngest;
 import io.splitstream.pipeline.time.NanoClock;
 import java.time.Duration;
@@ -38,15 +37,6 @@ class KafkaBrokerRestartTest {
     broker.close();
   }
 
-  static void publish(FramePublisher pub, int streams, int from, int to) {
-    for (int seq = from; seq < to; seq++) {
-      for (int s = 0; s < streams; s++) {
-        pub.publish(FrameEnvelope.of("cam" + s, seq, 0, QueueIngest.sample()));
-      }
-    }
-    pub.flush();
-  }
-
   @Test
   void workersReconnectAfterABrokerRestartAndNothingIsLost() throws Exception {
     int streams = 8;
@@ -60,12 +50,12 @@ class KafkaBrokerRestartTest {
         assertThat(w.awaitAssignment(Duration.ofSeconds(30))).isTrue();
       }
       try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames", FramePublisher.DEFAULT_LIMIT)) {
-        publish(pub, streams, 0, 20);
+        KafkaWorkerTest.publish(pub, QueueIngest.sample(), streams, 0, 20);
         try (ResultsReader before = new ResultsReader(broker.bootstrap(), "results")) {
           assertThat(before.readUntil(streams * 20, Duration.ofSeconds(30))).isEqualTo(streams * 20);
         }
         broker.restart();
-        publish(pub, streams, 20, 40);
+        KafkaWorkerTest.publish(pub, QueueIngest.sample(), streams, 20, 40);
       }
       try (ResultsReader reader = new ResultsReader(broker.bootstrap(), "results")) {
         assertThat(reader.readUntil(streams * 40, Duration.ofSeconds(90))).isEqualTo(streams * 40);

@@ -9,7 +9,6 @@ import io.splitstream.devices.onnx.gen.OnnxModelGenerator;
 import io.splitstream.devices.tensor.ElementType;
 import io.splitstream.devices.tensor.Tensor;
 import io.splitstream.devices.tensor.TensorMap;
-import io.splitstream.pipeline.frame.FrameEnvelope;
 import io.splitstream.pipeline.ingest.QueueIngest;
 import io.splitstream.pipeline.time.NanoClock;
 import java.nio.file.Files;
@@ -89,7 +88,7 @@ class KafkaWorkerKill9Test {
       try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames", FramePublisher.DEFAULT_LIMIT);
           ResultsReader reader = new ResultsReader(broker.bootstrap(), "results")) {
         TensorMap frame = TensorMap.of(INPUT.name(), Tensor.zeros(INPUT.type(), INPUT.shapeArray()));
-        publish(pub, frame, 0, FRAMES / 2);
+        KafkaWorkerTest.publish(pub, frame, STREAMS, 0, FRAMES / 2);
         // part of the victim's share settled, the rest still to do
         assertThat(reader.readUntil(r -> r.byWorker().getOrDefault(VICTIM, 0L) >= 20, Duration.ofSeconds(60)))
             .as(() -> "the victim wrote results; its output: " + read(log)).isTrue();
@@ -100,7 +99,8 @@ class KafkaWorkerKill9Test {
         assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(victim.exitValue()).as("exit status of a process killed by signal 9").isEqualTo(128 + 9);
         Map<Integer, Long> committedAtKill = committed(admin, victimParts);
-        publish(pub, frame, FRAMES / 2, FRAMES); // the streams go on: the victim's partitions have work after the kill
+        // the streams go on: the victim's partitions have work after the kill
+        KafkaWorkerTest.publish(pub, frame, STREAMS, FRAMES / 2, FRAMES);
 
         // the survivors own every partition once the group has noticed
         assertThat(KafkaWorkerTest.eventually(Duration.ofSeconds(40), () -> survivors.stream().mapToInt(KafkaWorker::owned).sum() == PARTITIONS))
@@ -147,15 +147,6 @@ class KafkaWorkerKill9Test {
       }
       survivors.forEach(KafkaWorker::close);
     }
-  }
-
-  private static void publish(FramePublisher pub, TensorMap frame, int from, int to) {
-    for (int seq = from; seq < to; seq++) {
-      for (int s = 0; s < STREAMS; s++) {
-        pub.publish(FrameEnvelope.of("cam" + s, seq, 0, frame));
-      }
-    }
-    pub.flush();
   }
 
   /** The CLI's main class in a JVM of its own, java from java.home, this test's classpath. */

@@ -84,9 +84,14 @@ class KafkaWorkerTest {
   }
 
   static void publish(FramePublisher pub, int streams, int frames) {
-    for (int seq = 0; seq < frames; seq++) {
+    publish(pub, QueueIngest.sample(), streams, 0, frames);
+  }
+
+  /** Frames {@code from} until {@code to} of streams cam0, cam1, ..., all {@code frame}, round robin. */
+  static void publish(FramePublisher pub, TensorMap frame, int streams, int from, int to) {
+    for (int seq = from; seq < to; seq++) {
       for (int s = 0; s < streams; s++) {
-        pub.publish(FrameEnvelope.of("cam" + s, seq, 0, QueueIngest.sample()));
+        pub.publish(FrameEnvelope.of("cam" + s, seq, 0, frame));
       }
     }
     pub.flush();
@@ -156,7 +161,7 @@ class KafkaWorkerTest {
     int streams = 8;
     int frames = 25;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    QueueIngest held = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
+    QueueIngest held = quick().hold();
     KafkaWorker victim = KafkaWorker.start(held, settings("frames-b", "results-b", "victim", 16, 65_536), registry);
     KafkaWorker heir = null;
     try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames-b", FramePublisher.DEFAULT_LIMIT);
@@ -192,8 +197,8 @@ class KafkaWorkerTest {
   void aWorkerDropsReplaysOfRecordsWhoseResultItHadHadAcknowledged() throws Exception {
     topics(1, "frames-e", "results-e");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    QueueIngest ownerQueue = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
-    QueueIngest heirQueue = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
+    QueueIngest ownerQueue = quick().hold();
+    QueueIngest heirQueue = quick().hold();
     // member ids start with the client id and the range assignor gives a lone partition to the
     // first member by id: "w1-heir" takes it from "w2-owner" while both are in the group
     KafkaWorker owner = KafkaWorker.start(ownerQueue, settings("frames-e", "results-e", "w2-owner", 32, 65_536,
@@ -241,11 +246,7 @@ class KafkaWorkerTest {
         model);
     TensorMap x = TensorMap.of("x", Tensor.zeros(ElementType.FLOAT32, new long[] {1, 1024}));
     try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames-f", FramePublisher.DEFAULT_LIMIT)) {
-      for (int seq = 0; seq < 5; seq++) {
-        pub.publish(FrameEnvelope.of("cam0", seq, 0, x));
-        pub.publish(FrameEnvelope.of("cam1", seq, 0, x));
-      }
-      pub.flush();
+      publish(pub, x, 2, 0, 5);
     }
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();
@@ -301,7 +302,7 @@ class KafkaWorkerTest {
   void aWorkerThatFallsBehindPausesItsPartitionsAndShowsTheLag() throws Exception {
     topics(2, "frames-d", "results-d");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    QueueIngest held = new QueueIngest(new NanoClock(Schedulers.parallel()), seq -> 0).hold();
+    QueueIngest held = quick().hold();
     KafkaWorker w = KafkaWorker.start(held, settings("frames-d", "results-d", "slow", 8, 65_536), registry);
     try (FramePublisher pub = new FramePublisher(broker.bootstrap(), "frames-d", FramePublisher.DEFAULT_LIMIT);
         ResultsReader reader = new ResultsReader(broker.bootstrap(), "results-d")) {
