@@ -107,6 +107,10 @@ public final class SocProfiles {
             + " SoC profile: give --soc a SoC id (./splitstream models socs) or a SoC profile file (docs/profiles.md),"
             + " and the table to ./splitstream plan --profile");
       }
+      // calibration (host profiles) is read by calibration(); here it is only checked
+      if (tree instanceof ObjectNode root && root.has("calibration")) {
+        calibration(root.remove("calibration"), source);
+      }
       // thermal is optional, which the record mapping (every field required) cannot say: read it apart
       Map<Integer, JsonNode> thermal = new TreeMap<>();
       JsonNode processors = tree.path("processors");
@@ -128,6 +132,42 @@ public final class SocProfiles {
     }
     validate(p, source);
     return p;
+  }
+
+  /**
+   * The {@code calibration} field of a host profile ({@link HostCalibration}), if it has one.
+   *
+   * @param idOrPath a shipped id or a profile file, as {@link #resolve}
+   */
+  public static java.util.Optional<HostCalibration> calibration(String idOrPath) {
+    SocProfile checked = resolve(idOrPath); // validated, and the right error for a bad id or file
+    String name = list().contains(idOrPath) || !idOrPath.endsWith(".json") ? "profiles/" + checked.id() + ".json"
+        : idOrPath;
+    try (InputStream in = name.equals(idOrPath) ? Files.newInputStream(Path.of(idOrPath)) : resource(name)) {
+      JsonNode node = JSON.readTree(in).get("calibration");
+      return node == null ? java.util.Optional.empty() : java.util.Optional.of(calibration(node, name));
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read SoC profile " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static HostCalibration calibration(JsonNode node, String source) throws IOException {
+    String at = "SoC profile " + source + ": calibration";
+    HostCalibration c;
+    try {
+      c = JSON.treeToValue(node, HostCalibration.class);
+    } catch (UnrecognizedPropertyException u) {
+      throw new SplitstreamException(at + " has no field '" + u.getPropertyName()
+          + "': its fields are reference, referenceMillis, clock and threads (written by splitstream calibrate)", u);
+    } catch (JsonMappingException m) {
+      throw new SplitstreamException(at + ": " + firstLine(m.getOriginalMessage())
+          + "; re-make the profile with splitstream calibrate --out", m);
+    }
+    if (c == null || c.reference() == null || c.clock() == null || !(c.referenceMillis() > 0) || c.threads() < 1) {
+      throw new SplitstreamException(at + " needs reference, clock, referenceMillis > 0 and threads >= 1; re-make the "
+          + "profile with splitstream calibrate --out");
+    }
+    return c;
   }
 
   private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitstream.devices.SplitstreamException;
+import io.splitstream.devices.emulated.HostCalibration;
 import io.splitstream.devices.emulated.SocProfile;
 import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.processor.ProcessorKind;
@@ -75,8 +76,11 @@ public final class HostFit {
     return p.serviceNanosAtFullSpeed(o.cost()) / 1e6;
   }
 
-  /** Writes {@code profile} as a profile file {@code SocProfiles.fromFile} reads back. */
-  public static void write(SocProfile profile, Path file) {
+  /**
+   * Writes {@code profile}, with how it was measured, as a profile file {@code SocProfiles.fromFile}
+   * reads back.
+   */
+  public static void write(SocProfile profile, HostCalibration calibration, Path file) {
     ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = om.createObjectNode();
     root.put("id", profile.id()).put("soc", profile.soc()).put("device", profile.device())
@@ -100,6 +104,9 @@ public final class HostFit {
       n.put("notes", p.notes());
     }
     root.putArray("links");
+    root.putObject("calibration").put("reference", calibration.reference())
+        .put("referenceMillis", calibration.referenceMillis()).put("clock", calibration.clock())
+        .put("threads", calibration.threads());
     try {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);

@@ -3,6 +3,7 @@ package io.splitstream.pipeline.calibrate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.splitstream.devices.emulated.HostCalibration;
 import io.splitstream.devices.emulated.SocProfile;
 import io.splitstream.devices.emulated.SocProfiles;
 import io.splitstream.devices.model.OpClass;
@@ -45,8 +46,10 @@ class HostFitTest {
         new SocProfile.Source("t", "docs/profiles.md", "synthetic")), List.of(fit.processor("cpu (1 thread)", 50, "n")),
         List.of());
     Path file = dir.resolve("host.json");
-    HostFit.write(p, file);
+    HostCalibration cal = new HostCalibration(HostBench.REFERENCE, 0.321, "thread CPU time", 1);
+    HostFit.write(p, cal, file);
     SocProfile.ProcessorProfile back = SocProfiles.fromFile(file).processor("cpu").orElseThrow();
+    assertThat(SocProfiles.calibration(file.toString())).contains(cal);
     for (HostBench.Observation o : observations(TRUTH, true)) {
       assertThat(HostFit.predictedMs(back, o)).isCloseTo(o.measuredMs(), within(o.measuredMs() * 1e-3));
     }
@@ -63,7 +66,8 @@ class HostFitTest {
         }
       }
       SegmentCost cost = new SegmentCost(f, 0, r.nextInt(1, 300));
-      obs.add(new HostBench.Observation("m", i, 0, 1, cost, p.serviceNanosAtFullSpeed(cost) / 1e6, 1));
+      obs.add(new HostBench.Observation("m", i, 0, 1, cost, p.serviceNanosAtFullSpeed(cost) / 1e6,
+          p.serviceNanosAtFullSpeed(cost) / 1e6, 1));
     }
     return obs;
   }
