@@ -124,6 +124,37 @@ class SocProfilesTest {
     assertThat(p.sources()).anySatisfy(s -> assertThat(s.figure()).contains("34.00 fps", "26.14 fps", "assumed"));
   }
 
+  @Test
+  void aHostCalibrationEntryIsReadBackAndABadOneRefusedInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    String good = "\"calibration\": {\"reference\": \"r\", \"referenceMillis\": 0.3, \"clock\": \"thread CPU time\", "
+        + "\"threads\": 1}";
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("h.json"), withField(good));
+    assertThat(SocProfiles.fromFile(file).id()).isEqualTo("sd855-pixel4");
+    assertThat(SocProfiles.calibration(file.toString())).contains(new HostCalibration("r", 0.3, "thread CPU time", 1));
+    assertThat(SocProfiles.calibration("sd855-pixel4")).isEmpty();
+    String[][] cases = {
+        {"\"calibration\": {\"reference\": \"r\", \"referenceMillis\": 0.3, \"clock\": \"c\", \"threads\": 1, "
+            + "\"when\": 1}", "calibration has no field 'when'"},
+        {"\"calibration\": {\"reference\": \"r\", \"referenceMillis\": 0, \"clock\": \"c\", \"threads\": 1}",
+            "referenceMillis > 0"},
+        {"\"calibration\": {\"reference\": \"r\", \"clock\": \"c\", \"threads\": 1}", "calibration"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> SocProfiles.parse(withField(c[0]).getBytes(StandardCharsets.UTF_8), "t.json"))
+          .as(c[0])
+          .isInstanceOf(SplitstreamException.class)
+          .hasMessageStartingWith("SoC profile t.json: calibration")
+          .hasMessageContaining(c[1])
+          .hasMessageNotContaining("\n");
+    }
+  }
+
+  private static String withField(String field) {
+    String json = shipped();
+    return json.substring(0, json.lastIndexOf('}')) + ", " + field + "}";
+  }
+
   private static String shipped() {
     try (var in = SocProfiles.class.getClassLoader().getResourceAsStream("profiles/sd855-pixel4.json")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
