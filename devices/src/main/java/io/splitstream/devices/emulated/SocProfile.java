@@ -8,6 +8,7 @@ import io.splitstream.devices.processor.ProcessorKind;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -83,6 +84,9 @@ public record SocProfile(
    * @param unsupportedOps op types it refuses (ONNX names; TFLite names match after
    *     normalisation, see {@link #unsupports(String)})
    * @param thermal how it throttles when hot; empty when the profile gives no thermal entry
+   * @param memoryGbPerSecond the memory bandwidth a node's bytes move at (GB/s, 10^9 bytes per
+   *     second), bounding each node's time from below (see {@link #serviceNanosAtFullSpeed}); empty
+   *     when the profile gives none, and then the cost is arithmetic and overheads only
    */
   public record ProcessorProfile(
       String id,
@@ -95,15 +99,25 @@ public record SocProfile(
       double cachedLoadMillis,
       List<String> unsupportedOps,
       String notes,
-      Optional<Thermal> thermal) {
+      Optional<Thermal> thermal,
+      OptionalDouble memoryGbPerSecond) {
 
     public ProcessorProfile {
       unsupportedOps = List.copyOf(unsupportedOps);
     }
 
+    /** A processor without a memory bandwidth (the cost is arithmetic and overheads only). */
+    public ProcessorProfile(String id, ProcessorKind kind, String name, Gflops gflops, double dispatchOverheadMicros,
+        double perNodeOverheadMicros, double loadMillis, double cachedLoadMillis, List<String> unsupportedOps,
+        String notes, Optional<Thermal> thermal) {
+      this(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis, cachedLoadMillis,
+          unsupportedOps, notes, thermal, OptionalDouble.empty());
+    }
+
     /**
-     * The profile file's fields, without the optional {@code thermal}: {@link SocProfiles} reads
-     * that one itself and adds it with {@link #withThermal}.
+     * The profile file's fields, without the optional {@code thermal} and {@code
+     * memoryGbPerSecond}: {@link SocProfiles} reads those itself and adds them with {@link
+     * #withThermal} and {@link #withMemoryGbPerSecond}.
      */
     @JsonCreator
     public ProcessorProfile(@JsonProperty("id") String id, @JsonProperty("kind") ProcessorKind kind,
@@ -119,15 +133,32 @@ public record SocProfile(
     /** This processor with {@code thermal} as its thermal model. */
     public ProcessorProfile withThermal(Thermal thermal) {
       return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
-          cachedLoadMillis, unsupportedOps, notes, Optional.of(thermal));
+          cachedLoadMillis, unsupportedOps, notes, Optional.of(thermal), memoryGbPerSecond);
+    }
+
+    /** This processor with {@code gbPerSecond} as its memory bandwidth. */
+    public ProcessorProfile withMemoryGbPerSecond(double gbPerSecond) {
+      return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
+          cachedLoadMillis, unsupportedOps, notes, thermal, OptionalDouble.of(gbPerSecond));
     }
 
     /**
      * Nanoseconds this processor is busy with a segment of cost {@code cost} at full speed:
-     * dispatch overhead + nodes × per-node overhead + Σ flops(class) / rate(class).
+     * dispatch overhead + nodes × per-node overhead, plus the nodes' work. Without a memory
+     * bandwidth, or for a cost without per-node work ({@link SegmentCost#nodes()} empty), the work
+     * is Σ flops(class) / rate(class). With one, each node costs the larger of its arithmetic and
+     * its traffic (a roofline): Σ max(flops / rate(class), bytes / memoryGbPerSecond).
      */
     public double serviceNanosAtFullSpeed(SegmentCost cost) {
       double nanos = dispatchOverheadMicros * 1e3 + cost.nodeCount() * perNodeOverheadMicros * 1e3;
+      if (memoryGbPerSecond.isPresent() && !cost.nodes().isEmpty()) {
+        double bw = memoryGbPerSecond.getAsDouble();
+        for (SegmentCost.Node n : cost.nodes()) {
+          // FLOP / (GFLOP/s) = ns; bytes / (GB/s) = ns
+          nanos += Math.max(n.flops() > 0 ? n.flops() / gflops.rate(n.opClass()) : 0, n.bytes() / bw);
+        }
+        return nanos;
+      }
       for (OpClass c : OpClass.values()) {
         double f = cost.flops(c);
         if (f > 0) {

@@ -111,16 +111,24 @@ public final class SocProfiles {
       if (tree instanceof ObjectNode root && root.has("calibration")) {
         calibration(root.remove("calibration"), source);
       }
-      // thermal is optional, which the record mapping (every field required) cannot say: read it apart
+      // thermal and memoryGbPerSecond are optional, which the record mapping (every field required)
+      // cannot say: read them apart
       Map<Integer, JsonNode> thermal = new TreeMap<>();
+      Map<Integer, JsonNode> memory = new TreeMap<>();
       JsonNode processors = tree.path("processors");
       for (int i = 0; i < processors.size(); i++) {
-        if (processors.get(i) instanceof ObjectNode o && o.has("thermal")) {
-          thermal.put(i, o.remove("thermal"));
+        if (processors.get(i) instanceof ObjectNode o) {
+          if (o.has("thermal")) {
+            thermal.put(i, o.remove("thermal"));
+          }
+          if (o.has(MEMORY)) {
+            memory.put(i, o.remove(MEMORY));
+          }
         }
       }
       p = JSON.treeToValue(tree, SocProfile.class);
       p = withThermal(p, thermal, source);
+      p = withMemory(p, memory, source);
     } catch (JsonMappingException e) {
       throw new SplitstreamException("SoC profile " + source + ": " + io.splitstream.devices.io.JsonErrors.describe(e)
           + "; see docs/profiles.md for the fields", e);
@@ -168,6 +176,25 @@ public final class SocProfiles {
           + "profile with splitstream calibrate --out");
     }
     return c;
+  }
+
+  private static final String MEMORY = "memoryGbPerSecond";
+
+  private static SocProfile withMemory(SocProfile p, Map<Integer, JsonNode> memory, String source) {
+    if (memory.isEmpty()) {
+      return p;
+    }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : memory.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      JsonNode v = e.getValue();
+      if (!v.isNumber() || !(v.asDouble() > 0) || Double.isInfinite(v.asDouble())) {
+        throw new SplitstreamException("SoC profile " + source + ": processor '" + q.id() + "': " + MEMORY + " is "
+            + v + ": give the memory bandwidth as a positive number of GB/s, or leave it out");
+      }
+      procs.set(e.getKey(), q.withMemoryGbPerSecond(v.asDouble()));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
   }
 
   private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)

@@ -7,15 +7,16 @@ import static org.assertj.core.api.Assertions.within;
 import io.splitstream.devices.SplitstreamException;
 import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.model.SegmentCost;
+import io.splitstream.devices.onnx.StaticCost;
+import io.splitstream.devices.onnx.gen.Architectures;
 import io.splitstream.devices.processor.ProcessorKind;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SocProfilesTest {
-  /** MobileNetV1 224 fp32 as the profiles count it (docs/profiles.md): 31 TFLite nodes. */
-  static final SegmentCost MOBILENET_V1 = new SegmentCost(
-      Map.of(OpClass.CONV, 1100.660736e6, OpClass.DEPTHWISE_CONV, 34.771968e6, OpClass.MATMUL, 2.048e6), 0, 31);
+  /** The generated architectures the phone profiles were solved on, node by node (docs/profiles.md). */
+  static final SegmentCost GENERATED_MOBILENET_V1 = StaticCost.of(Architectures.build("mobilenetv1", false, 1), true);
+  static final SegmentCost GENERATED_RESNET50 = StaticCost.of(Architectures.build("resnet50", false, 1), true);
 
   @Test
   void shipsThreePhoneSocsAndThisHost() {
@@ -33,22 +34,84 @@ class SocProfilesTest {
   }
 
   @Test
-  void phoneProfilesReproduceThePublishedMobileNetV1Times() {
-    assertMobileNet("sd855-pixel4", "cpu", 14.0);
-    assertMobileNet("sd855-pixel4", "gpu", 9.0);
-    assertMobileNet("sd855-pixel4", "npu", 14.8);
-    assertMobileNet("sd845-pixel3", "cpu", 23.9);
-    assertMobileNet("sd845-pixel3", "gpu", 6.45);
-    assertMobileNet("kirin990-mate30", "cpu", 38.22);
-    assertMobileNet("kirin990-mate30", "gpu", 8.18);
-    assertMobileNet("kirin990-mate30", "npu", 3.35);
+  void phoneProfilesReproduceEveryFigureTheyWereFittedTo() {
+    assertFitted("sd855-pixel4", "cpu", GENERATED_MOBILENET_V1, 14.0);
+    assertFitted("sd855-pixel4", "gpu", GENERATED_MOBILENET_V1, 9.0);
+    assertFitted("sd855-pixel4", "npu", GENERATED_MOBILENET_V1, 14.8);
+    assertFitted("sd845-pixel3", "cpu", GENERATED_MOBILENET_V1, 23.9);
+    assertFitted("sd845-pixel3", "gpu", GENERATED_MOBILENET_V1, 6.45);
+    assertFitted("sd845-pixel3", "npu", GENERATED_MOBILENET_V1, 13.8);
+    assertFitted("kirin990-mate30", "cpu", GENERATED_MOBILENET_V1, 38.22);
+    assertFitted("kirin990-mate30", "gpu", GENERATED_MOBILENET_V1, 8.18);
+    assertFitted("kirin990-mate30", "npu", GENERATED_MOBILENET_V1, 3.35);
+    assertFitted("kirin990-mate30", "cpu", GENERATED_RESNET50, 222.21);
+    assertFitted("kirin990-mate30", "gpu", GENERATED_RESNET50, 36.90);
+    assertFitted("kirin990-mate30", "npu", GENERATED_RESNET50, 9.83);
   }
 
-  private static void assertMobileNet(String soc, String proc, double publishedMillis) {
+  private static void assertFitted(String soc, String proc, SegmentCost model, double publishedMillis) {
     SocProfile.ProcessorProfile p = SocProfiles.load(soc).processor(proc).orElseThrow();
-    // rates are rounded to 0.01 GFLOP/s in the files, hence 1%
-    assertThat(p.serviceNanosAtFullSpeed(MOBILENET_V1) / 1e6).as(soc + "/" + proc)
+    // rates are rounded in the files, hence 1%
+    assertThat(p.serviceNanosAtFullSpeed(model) / 1e6).as(soc + "/" + proc)
         .isCloseTo(publishedMillis, within(publishedMillis * 0.01));
+  }
+
+  @Test
+  void thePixelsBorrowTheKirinDepthwiseRatioOfTheirKindAndTheNnapiNpuTheGpus() {
+    SocProfile kirin = SocProfiles.load("kirin990-mate30");
+    for (String soc : new String[] {"sd855-pixel4", "sd845-pixel3"}) {
+      for (SocProfile.ProcessorProfile p : SocProfiles.load(soc).processors()) {
+        // fp32 through NNAPI does not run on the Hexagon (quantized only): its split is a GPU's
+        SocProfile.ProcessorProfile from = kirin.processor(p.id().equals("npu") ? "gpu" : p.id()).orElseThrow();
+        assertThat(p.gflops().depthwiseConv() / p.gflops().conv()).as(soc + "/" + p.id())
+            .isCloseTo(from.gflops().depthwiseConv() / from.gflops().conv(), within(0.0005));
+        assertThat(p.memoryGbPerSecond()).as(soc + "/" + p.id()).isPresent();
+      }
+    }
+  }
+
+  @Test
+  void withAMemoryBandwidthEachNodeCostsTheLargerOfItsArithmeticAndItsTraffic() {
+    SocProfile.ProcessorProfile plain = new SocProfile.ProcessorProfile("gpu", ProcessorKind.GPU, "test",
+        new SocProfile.Gflops(100, 10, 100, 10, 10), 5, 1, 0, 0, java.util.List.of(), "");
+    SocProfile.ProcessorProfile roofline = plain.withMemoryGbPerSecond(20);
+    // 1e6 FLOP of conv (10 us) moving 1 MB (50 us at 20 GB/s), and 1e6 FLOP of conv moving 0.1 MB (5 us)
+    SegmentCost cost = SegmentCost.ofNodes(java.util.List.of(new SegmentCost.Node(OpClass.CONV, 1e6, 1_000_000),
+        new SegmentCost.Node(OpClass.CONV, 1e6, 100_000)), 0);
+    assertThat(plain.serviceNanosAtFullSpeed(cost)).isCloseTo(5e3 + 2e3 + 10e3 + 10e3, within(1e-6));
+    assertThat(roofline.serviceNanosAtFullSpeed(cost)).isCloseTo(5e3 + 2e3 + 50e3 + 10e3, within(1e-6));
+    // totals without per-node work: arithmetic only, as before
+    SegmentCost totals = new SegmentCost(cost.flopsByClass(), 0, 2);
+    assertThat(roofline.serviceNanosAtFullSpeed(totals)).isEqualTo(plain.serviceNanosAtFullSpeed(totals));
+  }
+
+  @Test
+  void aProfileWithoutMemoryBandwidthKeepsTheArithmeticOnlyCost() {
+    SocProfile host = SocProfiles.load("host-2core");
+    SocProfile.ProcessorProfile cpu = host.processor("cpu").orElseThrow();
+    assertThat(cpu.memoryGbPerSecond()).isEmpty();
+    double arithmetic = cpu.dispatchOverheadMicros() * 1e3 + GENERATED_MOBILENET_V1.nodeCount() * cpu.perNodeOverheadMicros() * 1e3;
+    for (OpClass c : OpClass.values()) {
+      arithmetic += GENERATED_MOBILENET_V1.flops(c) / cpu.gflops().rate(c);
+    }
+    assertThat(cpu.serviceNanosAtFullSpeed(GENERATED_MOBILENET_V1)).isCloseTo(arithmetic, within(1e-6 * arithmetic));
+    // and the field, taken out of a phone profile, takes the bound away
+    String json = shipped().replaceAll(",\\s*\"memoryGbPerSecond\": [0-9.]+", "");
+    SocProfile.ProcessorProfile gpu = SocProfiles.parse(json.getBytes(StandardCharsets.UTF_8), "p.json").processor("gpu")
+        .orElseThrow();
+    assertThat(gpu.memoryGbPerSecond()).isEmpty();
+    assertThat(gpu.serviceNanosAtFullSpeed(GENERATED_MOBILENET_V1)).isLessThan(
+        SocProfiles.load("sd855-pixel4").processor("gpu").orElseThrow().serviceNanosAtFullSpeed(GENERATED_MOBILENET_V1));
+  }
+
+  @Test
+  void aBadMemoryBandwidthIsRefusedNamingTheProcessor() {
+    for (String bad : new String[] {"0", "-3", "\"fast\"", "null"}) {
+      String json = shipped().replaceFirst("\"memoryGbPerSecond\": [0-9.]+", "\"memoryGbPerSecond\": " + bad);
+      assertThatThrownBy(() -> SocProfiles.parse(json.getBytes(StandardCharsets.UTF_8), "m.json")).as(bad)
+          .isInstanceOf(SplitstreamException.class)
+          .hasMessage("SoC profile m.json: processor 'cpu': memoryGbPerSecond is " + bad + ": give the memory bandwidth as a positive number of GB/s, or leave it out");
+    }
   }
 
   @Test

@@ -43,6 +43,21 @@ class ArchitecturesTest {
       assertThat(declared.flops(c)).as(c.name()).isCloseTo(probed.flops(c), within(1e-6 * probed.flops() + 1));
     }
     assertThat(declared.nodeCount()).isEqualTo(probed.nodeCount());
+    // and each node moves the same bytes, whether counted from declared or from probed shapes
+    assertThat(declared.nodes()).hasSize(probed.nodeCount());
+    for (int i = 0; i < probed.nodeCount(); i++) {
+      assertThat(declared.nodes().get(i).bytes()).as("node " + i).isEqualTo(probed.nodes().get(i).bytes());
+    }
+  }
+
+  @Test
+  void aNodeMovesItsInputsItsWeightsAndItsOutputs() {
+    SegmentCost.Node conv1 = cost("squeezenet").nodes().get(0);
+    long image = 3L * 224 * 224, weights = 96L * 3 * 7 * 7 + 96, out = 96L * 109 * 109;
+    assertThat(conv1.opClass()).isEqualTo(OpClass.CONV);
+    assertThat(conv1.bytes()).isEqualTo(4 * (image + weights + out));
+    assertThat(cost("squeezenet").bytesMoved()).isEqualTo(
+        cost("squeezenet").nodes().stream().mapToLong(SegmentCost.Node::bytes).sum()).isGreaterThan(50_000_000L);
   }
 
   @Test
