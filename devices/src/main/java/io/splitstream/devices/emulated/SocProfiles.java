@@ -111,10 +111,11 @@ public final class SocProfiles {
       if (tree instanceof ObjectNode root && root.has("calibration")) {
         calibration(root.remove("calibration"), source);
       }
-      // thermal and memoryGbPerSecond are optional, which the record mapping (every field required)
-      // cannot say: read them apart
+      // thermal, memoryGbPerSecond and runtime are optional, which the record mapping (every field
+      // required) cannot say: read them apart
       Map<Integer, JsonNode> thermal = new TreeMap<>();
       Map<Integer, JsonNode> memory = new TreeMap<>();
+      Map<Integer, JsonNode> runtime = new TreeMap<>();
       JsonNode processors = tree.path("processors");
       for (int i = 0; i < processors.size(); i++) {
         if (processors.get(i) instanceof ObjectNode o) {
@@ -124,11 +125,15 @@ public final class SocProfiles {
           if (o.has(MEMORY)) {
             memory.put(i, o.remove(MEMORY));
           }
+          if (o.has("runtime")) {
+            runtime.put(i, o.remove("runtime"));
+          }
         }
       }
       p = JSON.treeToValue(tree, SocProfile.class);
       p = withThermal(p, thermal, source);
       p = withMemory(p, memory, source);
+      p = withRuntime(p, runtime, source);
     } catch (JsonMappingException e) {
       throw new SplitstreamException("SoC profile " + source + ": " + io.splitstream.devices.io.JsonErrors.describe(e)
           + "; see docs/profiles.md for the fields", e);
@@ -179,6 +184,61 @@ public final class SocProfiles {
   }
 
   private static final String MEMORY = "memoryGbPerSecond";
+
+  /** The runtime field's shape, as the record mapping reads it (weightCache may be left out). */
+  private record RuntimeFile(Map<String, Double> opRates, boolean fusesActivations,
+      @com.fasterxml.jackson.annotation.JsonProperty(required = false) SocProfile.WeightCache weightCache) {}
+
+  private static SocProfile withRuntime(SocProfile p, Map<Integer, JsonNode> runtime, String source)
+      throws IOException {
+    if (runtime.isEmpty()) {
+      return p;
+    }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : runtime.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      String at = "SoC profile " + source + ": processor '" + q.id() + "': runtime";
+      String fix = "; give {\"opRates\": {\"OpType\": GFLOP/s > 0, ...}, \"fusesActivations\": true|false} and "
+          + "optionally \"weightCache\": {\"bytes\": >= 0, \"gbPerSecond\": > 0} (docs/profiles.md)";
+      JsonNode node = e.getValue();
+      if (!node.isObject() || !node.has("opRates") || !node.has("fusesActivations")) {
+        throw new SplitstreamException(at + " needs opRates and fusesActivations" + fix);
+      }
+      if (node.has("weightCache") && node.get("weightCache").isNull()) {
+        throw new SplitstreamException(at + ".weightCache is null" + fix);
+      }
+      RuntimeFile r;
+      try {
+        r = RUNTIME_JSON.treeToValue(node, RuntimeFile.class);
+      } catch (UnrecognizedPropertyException u) {
+        throw new SplitstreamException(at + " has no field '" + u.getPropertyName() + "'" + fix, u);
+      } catch (JsonMappingException m) {
+        String field = m.getPath().isEmpty() ? "" : "." + path(m);
+        throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage()) + fix, m);
+      }
+      if (r == null || r.opRates() == null) {
+        throw new SplitstreamException(at + " needs opRates" + fix);
+      }
+      for (Map.Entry<String, Double> rate : r.opRates().entrySet()) {
+        if (rate.getValue() == null || !(rate.getValue() > 0) || rate.getValue().isInfinite()) {
+          throw new SplitstreamException(at + ".opRates." + rate.getKey() + " is " + rate.getValue() + fix);
+        }
+      }
+      if (r.weightCache() != null && (!(r.weightCache().bytes() >= 0) || !(r.weightCache().gbPerSecond() > 0)
+          || Double.isInfinite(r.weightCache().gbPerSecond()))) {
+        throw new SplitstreamException(at + ".weightCache is " + r.weightCache() + fix);
+      }
+      procs.set(e.getKey(), q.withRuntime(new SocProfile.RuntimeTerms(r.opRates(), r.fusesActivations(),
+          java.util.Optional.ofNullable(r.weightCache()))));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
+  }
+
+  /** Like {@link #JSON}, but a left-out weightCache is allowed (read as null). */
+  private static final ObjectMapper RUNTIME_JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
 
   private static SocProfile withMemory(SocProfile p, Map<Integer, JsonNode> memory, String source) {
     if (memory.isEmpty()) {

@@ -21,8 +21,18 @@ public record SegmentCost(Map<OpClass, Double> flopsByClass, long paramBytes, in
    *
    * @param bytes bytes it moves: activation inputs and outputs at their element size, plus the
    *     weights and constants it reads
+   * @param opType its ONNX op type ("" when not known), for a processor that gives some op types
+   *     their own rate
+   * @param fusable whether it is an activation or batch normalization applied to the only use of
+   *     a convolution's output in the same segment, which a runtime that fuses such pairs (ONNX
+   *     Runtime's CPU provider does) computes inside the convolution
    */
-  public record Node(OpClass opClass, double flops, long bytes) {}
+  public record Node(OpClass opClass, double flops, long bytes, String opType, boolean fusable) {
+    /** A node whose op type is not known. */
+    public Node(OpClass opClass, double flops, long bytes) {
+      this(opClass, flops, bytes, "", false);
+    }
+  }
 
   public SegmentCost {
     EnumMap<OpClass, Double> m = new EnumMap<>(OpClass.class);

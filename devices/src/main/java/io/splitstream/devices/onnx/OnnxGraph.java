@@ -36,6 +36,14 @@ public final class OnnxGraph {
   private final List<Set<String>> constantReads;
   /** Bytes each node moves: its activation inputs and outputs (probed sizes) and the constants it reads. */
   private final long[] nodeBytes;
+  /** How many node inputs read each tensor. */
+  private final Map<String, Integer> consumers;
+  /**
+   * Ops ONNX Runtime's CPU provider folds into the convolution before them (ConvActivationFusion,
+   * ConvBNFusion) when the convolution's output has no other use: see {@link SegmentCost.Node#fusable}.
+   */
+  private static final Set<String> FUSABLE = Set.of("Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "Tanh",
+      "BatchNormalization");
 
   OnnxGraph(String modelName, Structure s, Probe.Result probe) {
     this.modelName = modelName;
@@ -101,6 +109,11 @@ public final class OnnxGraph {
       // a model output has to reach the end of the pipeline, wherever it is produced
       last.computeIfPresent(out.name(), (k, v) -> n);
     }
+    Map<String, Integer> uses = new HashMap<>();
+    for (GraphNode g : nodes) {
+      g.inputs().forEach(in -> uses.merge(in, 1, Integer::sum));
+    }
+    this.consumers = Map.copyOf(uses);
     this.activations = List.copyOf(acts);
     this.producedAt = Map.copyOf(produced);
     this.lastNeededAt = Map.copyOf(last);
@@ -237,8 +250,18 @@ public final class OnnxGraph {
   public SegmentCost cost(int from, int to) {
     List<SegmentCost.Node> work = new ArrayList<>(to - from);
     Set<String> consts = new LinkedHashSet<>();
+    boolean[] intoConv = new boolean[to - from]; // a Conv, or a node fused into one
     for (int i = from; i < to; i++) {
-      work.add(new SegmentCost.Node(nodes.get(i).opClass(), nodes.get(i).flops(), nodeBytes[i]));
+      GraphNode g = nodes.get(i);
+      boolean fusable = false;
+      if (FUSABLE.contains(g.opType()) && g.domain().isEmpty() && !g.inputs().isEmpty()) {
+        String in = g.inputs().get(0);
+        int p = producedAt.getOrDefault(in, -1);
+        fusable = p >= from && intoConv[p - from] && consumers.getOrDefault(in, 0) == 1
+            && lastNeededAt.getOrDefault(in, nodes.size()) <= i;
+      }
+      intoConv[i - from] = fusable || g.opType().equals("Conv") && g.domain().isEmpty();
+      work.add(new SegmentCost.Node(g.opClass(), g.flops(), nodeBytes[i], g.opType(), fusable));
       consts.addAll(constantReads.get(i));
     }
     long params = consts.stream().mapToLong(this::constantBytes).sum();

@@ -71,7 +71,7 @@ public final class StaticCost {
           }
         }
       }
-      nodes.add(new SegmentCost.Node(e.opClass(), e.flops(), bytes));
+      nodes.add(new SegmentCost.Node(e.opClass(), e.flops(), bytes, n.getOpType(), false));
     }
     return SegmentCost.ofNodes(nodes, params);
   }

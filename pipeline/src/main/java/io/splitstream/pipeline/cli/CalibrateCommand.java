@@ -19,6 +19,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -81,11 +83,12 @@ final class CalibrateCommand implements Callable<Integer> {
   /** The notes of a fitted processor: where the cost of small ops went. */
   static final String NOTES = "Fitted by splitstream calibrate to real model blocks (docs/profiles.md). What makes "
       + "small ops expensive here is fitted, not assumed: dispatchOverheadMicros is the cost of one session call "
-      + "(input and output hand-over), perNodeOverheadMicros that of each kernel launch (0 when the node count "
-      + "explains nothing beyond the FLOPs), and the elementwise and other rates are those of the ops ONNX Runtime "
-      + "does not fuse into a conv (pad, concat, transpose, resize, pooling). A class whose fitted cost is 0 gets "
-      + "rate " + (int) HostFit.FREE_RATE + ". loadMillis is the median session creation of the whole models; "
-      + "no cache across sessions.";
+      + "(input and output hand-over), perNodeOverheadMicros that of each kernel ONNX Runtime runs (an activation or "
+      + "batch norm it fuses into the conv before it costs nothing: runtime.fusesActivations), the elementwise and "
+      + "other rates are those of the ops it does not fuse, runtime.opRates give Resize, Transpose and sigmoid-like "
+      + "activations their own, and runtime.weightCache charges the weights a segment holds beyond what stays cached "
+      + "between its runs. A class whose fitted cost is 0 gets rate " + (int) HostFit.FREE_RATE + ". loadMillis is "
+      + "the median session creation of the whole models; no cache across sessions.";
 
   @Override
   public Integer call() {
@@ -150,7 +153,8 @@ final class CalibrateCommand implements Callable<Integer> {
       String how = String.format(Locale.ROOT, "splitstream calibrate on this host, %s: %s; %d blocks per model and the "
           + "whole model, %d runs each over %d rounds, median %s scaled by each round's reference workload, load "
           + "average %.1f to %.1f; non-negative least squares (Lawson-Hanson) "
-          + "of t = dispatch + nodes x perNode + sum flops(c) / rate(c) over %d timed segments, rows weighted by "
+          + "of t = dispatch + sum over unfused nodes (perNode + flops / rate(class or op group)) + weights beyond the "
+          + "cache / weightRate, the cache size chosen by least error, over %d timed segments, rows weighted by "
           + "1/measured (relative error); in-sample %s", when, String.join(", ", names), maxBlocks, runs,
           options.rounds(), HostBench.clockName(threads), loadBefore, loadAfter, fit.observations(), stats);
       double loadMillis = HostFit.median(obs.stream().filter(HostBench.Observation::whole)
@@ -168,10 +172,7 @@ final class CalibrateCommand implements Callable<Integer> {
       HostFit.write(profile, calibration, out);
       // predict from the file as written (rounded), which must read back as a valid profile
       predictor = SocProfiles.fromFile(out).processor("cpu").orElseThrow();
-      w.printf(Locale.ROOT, "fitted: dispatch %.1f us, per node %.2f us, GFLOP/s conv %.2f, depthwise %.3f, matmul %.2f, "
-          + "elementwise %.3f, other %.3f%n", predictor.dispatchOverheadMicros(), predictor.perNodeOverheadMicros(),
-          predictor.gflops().conv(), predictor.gflops().depthwiseConv(), predictor.gflops().matmul(),
-          predictor.gflops().elementwise(), predictor.gflops().other());
+      w.println("fitted: " + describe(predictor));
     }
     w.print(table(predictor, obs));
     w.printf(Locale.ROOT, "load average %.2f before, %.2f after%n", loadBefore, loadAfter);
@@ -180,6 +181,23 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     w.flush();
     return 0;
+  }
+
+  /** The fitted figures in one line. */
+  static String describe(SocProfile.ProcessorProfile p) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "dispatch %.1f us, per node %.2f us, GFLOP/s conv "
+        + "%.2f, depthwise %.3f, matmul %.2f, elementwise %.3f, other %.3f", p.dispatchOverheadMicros(),
+        p.perNodeOverheadMicros(), p.gflops().conv(), p.gflops().depthwiseConv(), p.gflops().matmul(),
+        p.gflops().elementwise(), p.gflops().other()));
+    p.runtime().ifPresent(rt -> {
+      Map<Double, List<String>> byRate = new TreeMap<>();
+      new TreeMap<>(rt.opRates()).forEach((op, r) -> byRate.computeIfAbsent(r, k -> new ArrayList<>()).add(op));
+      byRate.forEach((r, ops) -> b.append(String.format(Locale.ROOT, ", %s %.3f", String.join("/", ops), r)));
+      b.append(rt.fusesActivations() ? "; activations after a conv fused" : "");
+      rt.weightCache().ifPresent(wc -> b.append(String.format(Locale.ROOT,
+          "; weights beyond %.1f MB read at %.1f GB/s", wc.bytes() / 1e6, wc.gbPerSecond())));
+    });
+    return b.toString();
   }
 
   /** The per-segment table and the goal lines. */
