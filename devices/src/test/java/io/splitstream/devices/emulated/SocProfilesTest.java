@@ -11,6 +11,7 @@ import io.splitstream.devices.onnx.StaticCost;
 import io.splitstream.devices.onnx.gen.Architectures;
 import io.splitstream.devices.processor.ProcessorKind;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SocProfilesTest {
@@ -208,6 +209,50 @@ class SocProfilesTest {
           .as(c[0])
           .isInstanceOf(SplitstreamException.class)
           .hasMessageStartingWith("SoC profile t.json: calibration")
+          .hasMessageContaining(c[1])
+          .hasMessageNotContaining("\n");
+    }
+  }
+
+  @Test
+  void runtimeTermsCostFusedNodesNothingGiveOpTypesTheirRateAndChargeWeightsBeyondTheCache() {
+    SocProfile.ProcessorProfile plain = SocProfiles.load("sd855-pixel4").processor("cpu").orElseThrow();
+    SocProfile.ProcessorProfile host = plain.withRuntime(new SocProfile.RuntimeTerms(Map.of("Resize", 0.5), true,
+        java.util.Optional.of(new SocProfile.WeightCache(1e6, 10))));
+    SegmentCost cost = SegmentCost.ofNodes(java.util.List.of(
+        new SegmentCost.Node(OpClass.CONV, 2e6, 0, "Conv", false),
+        new SegmentCost.Node(OpClass.ELEMENTWISE, 1e5, 0, "Relu", true),
+        new SegmentCost.Node(OpClass.OTHER, 1e5, 0, "Resize", false)), 3_000_000);
+    double expected = plain.dispatchOverheadMicros() * 1e3 + 2 * plain.perNodeOverheadMicros() * 1e3
+        + 2e6 / plain.gflops().conv() + 1e5 / 0.5 + 2e6 / 10;
+    assertThat(host.serviceNanosAtFullSpeed(cost)).isCloseTo(expected, within(1e-6 * expected));
+    double withoutTerms = plain.dispatchOverheadMicros() * 1e3 + 3 * plain.perNodeOverheadMicros() * 1e3
+        + 2e6 / plain.gflops().conv() + 1e5 / plain.gflops().elementwise() + 1e5 / plain.gflops().other();
+    assertThat(plain.serviceNanosAtFullSpeed(cost)).isCloseTo(withoutTerms, within(1e-6 * withoutTerms));
+  }
+
+  @Test
+  void aRuntimeEntryIsReadAndABadOneRefusedInOneLine() {
+    String cpu = "\"id\": \"cpu\",";
+    String good = "\"runtime\": {\"opRates\": {\"Resize\": 0.4}, \"fusesActivations\": true, \"weightCache\": "
+        + "{\"bytes\": 4000000, \"gbPerSecond\": 16}}, ";
+    SocProfile p = SocProfiles.parse(shipped().replaceFirst(cpu, cpu + good).getBytes(StandardCharsets.UTF_8), "t.json");
+    assertThat(p.processor("cpu").orElseThrow().runtime()).contains(new SocProfile.RuntimeTerms(Map.of("Resize", 0.4),
+        true, java.util.Optional.of(new SocProfile.WeightCache(4e6, 16))));
+    String[][] cases = {
+        {"\"runtime\": {\"opRates\": {\"Resize\": 0}, \"fusesActivations\": true}, ", "opRates.Resize is 0.0"},
+        {"\"runtime\": {\"opRates\": {}}, ", "needs opRates and fusesActivations"},
+        {"\"runtime\": {\"opRates\": {}, \"fusesActivations\": true, \"fast\": 1}, ", "has no field 'fast'"},
+        {"\"runtime\": {\"opRates\": {}, \"fusesActivations\": true, \"weightCache\": {\"bytes\": 1, "
+            + "\"gbPerSecond\": 0}}, ", "weightCache is"},
+        {"\"runtime\": {\"opRates\": {}, \"fusesActivations\": true, \"weightCache\": null}, ", "weightCache is null"},
+    };
+    for (String[] c : cases) {
+      String json = shipped().replaceFirst(cpu, cpu + c[0]);
+      assertThatThrownBy(() -> SocProfiles.parse(json.getBytes(StandardCharsets.UTF_8), "t.json"))
+          .as(c[0])
+          .isInstanceOf(SplitstreamException.class)
+          .hasMessageStartingWith("SoC profile t.json: processor 'cpu': runtime")
           .hasMessageContaining(c[1])
           .hasMessageNotContaining("\n");
     }
