@@ -177,10 +177,42 @@ final class CalibrateCommand implements Callable<Integer> {
     w.print(table(predictor, obs));
     w.printf(Locale.ROOT, "load average %.2f before, %.2f after%n", loadBefore, loadAfter);
     if (out != null) {
+      w.print(against(predictor, obs, id));
       w.println("wrote " + out.toAbsolutePath());
     }
     w.flush();
     return 0;
+  }
+
+  /**
+   * How far the new fit's whole-model predictions are from those of the shipped profile of the same
+   * id (if there is one): the reproducibility of a calibration, as the shipped profile is the one
+   * the project's figures were made with. Empty when no shipped profile has that id.
+   */
+  static String against(SocProfile.ProcessorProfile fitted, List<HostBench.Observation> obs, String id) {
+    if (!SocProfiles.list().contains(id)) {
+      return "";
+    }
+    Optional<SocProfile.ProcessorProfile> shipped = SocProfiles.load(id).processor("cpu");
+    if (shipped.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+        "this fit against the shipped %s, whole models:%n%-16s %12s %12s %9s%n", id, "model", "shipped ms", "this fit ms",
+        "change"));
+    List<Double> changes = new ArrayList<>();
+    for (HostBench.Observation o : obs) {
+      if (o.whole()) {
+        double was = HostFit.predictedMs(shipped.get(), o);
+        double now = HostFit.predictedMs(fitted, o);
+        changes.add(Math.abs(now / was - 1));
+        b.append(String.format(Locale.ROOT, "%-16s %12.3f %12.3f %+8.1f%%%n", o.model(), was, now, 100 * (now / was - 1)));
+      }
+    }
+    b.append(String.format(Locale.ROOT, "median change %.1f%%, largest %.1f%%%n",
+        100 * HostFit.median(changes.stream().mapToDouble(Double::doubleValue).toArray()),
+        100 * changes.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)));
+    return b.toString();
   }
 
   /** The fitted figures in one line. */
