@@ -34,6 +34,17 @@ class ArchitecturesTest {
   }
 
   @Test
+  void squeezeNetPoolsRoundUpSoItsLaterFiresRunAtThePublishedSizes() {
+    SegmentCost c = cost("squeezenet");
+    // torchvision's squeezenet1_0 at 224: 0.82 G multiply-adds (rounding down would give 0.777)
+    assertThat(c.flops(OpClass.CONV) / 2e9).isCloseTo(0.819, within(0.001));
+    // conv10, 1x1 512 to 1000, at Table 1's 13x13 (12x12 when the pools round down)
+    SegmentCost.Node conv10 = c.nodes().stream().filter(n -> n.opClass() == OpClass.CONV)
+        .reduce((a, b) -> b).orElseThrow();
+    assertThat(conv10.flops()).isEqualTo(2.0 * 512 * 1000 * 13 * 13);
+  }
+
+  @Test
   void shapesOnlyCostMatchesTheCostOfTheRunnableModel() {
     // the shapes-only model must cost what ONNX Runtime's probed graph of the model with weights costs
     OnnxModel real = OnnxModel.parse("squeezenet", Architectures.build("squeezenet", true, 1).toByteArray());
