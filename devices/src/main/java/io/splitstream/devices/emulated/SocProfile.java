@@ -7,7 +7,9 @@ import io.splitstream.devices.model.SegmentCost;
 import io.splitstream.devices.processor.ProcessorKind;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -71,6 +73,32 @@ public record SocProfile(
   public record Thermal(double sustainedFraction, double timeConstantSeconds) {}
 
   /**
+   * What a processor's runtime does that op classes alone do not say; fitted for this host by
+   * {@code splitstream calibrate} (docs/profiles.md). Applies to costs with per-node work
+   * ({@link SegmentCost#nodes()}); the weight cache to every cost.
+   *
+   * @param opRates GFLOP/s for nodes of these ONNX op types, in place of their class's rate (ONNX
+   *     Runtime's Resize, Sigmoid or Transpose take far longer per element than an Add)
+   * @param fusesActivations whether a {@link SegmentCost.Node#fusable} node costs nothing, neither work
+   *     nor per-node overhead: the runtime computes it inside the convolution before it
+   * @param weightCache weights a segment holds beyond what stays in the caches between its runs are
+   *     read from memory on every run; empty when not modelled
+   */
+  public record RuntimeTerms(Map<String, Double> opRates, boolean fusesActivations, Optional<WeightCache> weightCache) {
+    public RuntimeTerms {
+      opRates = Map.copyOf(opRates);
+    }
+  }
+
+  /**
+   * A segment's weights beyond {@code bytes} cost {@code (paramBytes - bytes) / gbPerSecond} per run.
+   *
+   * @param bytes weights that stay in the caches between runs of one segment
+   * @param gbPerSecond the rate the rest is read at (GB/s, 10^9 bytes per second)
+   */
+  public record WeightCache(double bytes, double gbPerSecond) {}
+
+  /**
    * One processor of the SoC.
    *
    * @param id {@code cpu}, {@code gpu} or {@code npu}: the processor id on the emulated platform
@@ -83,6 +111,11 @@ public record SocProfile(
    * @param unsupportedOps op types it refuses (ONNX names; TFLite names match after
    *     normalisation, see {@link #unsupports(String)})
    * @param thermal how it throttles when hot; empty when the profile gives no thermal entry
+   * @param memoryGbPerSecond the memory bandwidth a node's bytes move at (GB/s, 10^9 bytes per
+   *     second), bounding each node's time from below (see {@link #serviceNanosAtFullSpeed}); empty
+   *     when the profile gives none, and then the cost is arithmetic and overheads only
+   * @param runtime what its runtime does beyond the op classes ({@link RuntimeTerms}); empty for the
+   *     phone profiles
    */
   public record ProcessorProfile(
       String id,
@@ -95,15 +128,26 @@ public record SocProfile(
       double cachedLoadMillis,
       List<String> unsupportedOps,
       String notes,
-      Optional<Thermal> thermal) {
+      Optional<Thermal> thermal,
+      OptionalDouble memoryGbPerSecond,
+      Optional<RuntimeTerms> runtime) {
 
     public ProcessorProfile {
       unsupportedOps = List.copyOf(unsupportedOps);
     }
 
+    /** A processor without a memory bandwidth (the cost is arithmetic and overheads only). */
+    public ProcessorProfile(String id, ProcessorKind kind, String name, Gflops gflops, double dispatchOverheadMicros,
+        double perNodeOverheadMicros, double loadMillis, double cachedLoadMillis, List<String> unsupportedOps,
+        String notes, Optional<Thermal> thermal) {
+      this(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis, cachedLoadMillis,
+          unsupportedOps, notes, thermal, OptionalDouble.empty(), Optional.empty());
+    }
+
     /**
-     * The profile file's fields, without the optional {@code thermal}: {@link SocProfiles} reads
-     * that one itself and adds it with {@link #withThermal}.
+     * The profile file's fields, without the optional {@code thermal} and {@code
+     * memoryGbPerSecond}: {@link SocProfiles} reads those itself and adds them with {@link
+     * #withThermal} and {@link #withMemoryGbPerSecond}.
      */
     @JsonCreator
     public ProcessorProfile(@JsonProperty("id") String id, @JsonProperty("kind") ProcessorKind kind,
@@ -119,20 +163,57 @@ public record SocProfile(
     /** This processor with {@code thermal} as its thermal model. */
     public ProcessorProfile withThermal(Thermal thermal) {
       return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
-          cachedLoadMillis, unsupportedOps, notes, Optional.of(thermal));
+          cachedLoadMillis, unsupportedOps, notes, Optional.of(thermal), memoryGbPerSecond, runtime);
+    }
+
+    /** This processor with {@code gbPerSecond} as its memory bandwidth. */
+    public ProcessorProfile withMemoryGbPerSecond(double gbPerSecond) {
+      return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
+          cachedLoadMillis, unsupportedOps, notes, thermal, OptionalDouble.of(gbPerSecond), runtime);
+    }
+
+    /** This processor with {@code terms} as what its runtime does beyond the op classes. */
+    public ProcessorProfile withRuntime(RuntimeTerms terms) {
+      return new ProcessorProfile(id, kind, name, gflops, dispatchOverheadMicros, perNodeOverheadMicros, loadMillis,
+          cachedLoadMillis, unsupportedOps, notes, thermal, memoryGbPerSecond, Optional.of(terms));
     }
 
     /**
      * Nanoseconds this processor is busy with a segment of cost {@code cost} at full speed:
-     * dispatch overhead + nodes × per-node overhead + Σ flops(class) / rate(class).
+     * dispatch overhead + nodes × per-node overhead, plus the nodes' work. Without per-node work
+     * ({@link SegmentCost#nodes()} empty), or with neither a memory bandwidth nor {@link #runtime}
+     * terms, the work is Σ flops(class) / rate(class). Otherwise each node is costed on its own: its
+     * rate is its op type's in {@link RuntimeTerms#opRates} or else its class's; a fusable node costs
+     * nothing when the runtime fuses activations; and with a memory bandwidth a node costs the larger
+     * of its arithmetic and its traffic (a roofline): max(flops / rate, bytes / memoryGbPerSecond).
+     * A {@link WeightCache} adds the weights beyond it at its rate, per run.
      */
     public double serviceNanosAtFullSpeed(SegmentCost cost) {
-      double nanos = dispatchOverheadMicros * 1e3 + cost.nodeCount() * perNodeOverheadMicros * 1e3;
-      for (OpClass c : OpClass.values()) {
-        double f = cost.flops(c);
-        if (f > 0) {
-          nanos += f / gflops.rate(c); // FLOP / (GFLOP/s) = ns
+      double nanos = dispatchOverheadMicros * 1e3;
+      if ((memoryGbPerSecond.isPresent() || runtime.isPresent()) && !cost.nodes().isEmpty()) {
+        double bw = memoryGbPerSecond.orElse(Double.POSITIVE_INFINITY);
+        Map<String, Double> opRates = runtime.map(RuntimeTerms::opRates).orElse(Map.of());
+        boolean fuses = runtime.map(RuntimeTerms::fusesActivations).orElse(false);
+        for (SegmentCost.Node n : cost.nodes()) {
+          if (fuses && n.fusable()) {
+            continue;
+          }
+          double rate = opRates.getOrDefault(n.opType(), gflops.rate(n.opClass()));
+          // FLOP / (GFLOP/s) = ns; bytes / (GB/s) = ns
+          nanos += perNodeOverheadMicros * 1e3 + Math.max(n.flops() > 0 ? n.flops() / rate : 0, n.bytes() / bw);
         }
+      } else {
+        nanos += cost.nodeCount() * perNodeOverheadMicros * 1e3;
+        for (OpClass c : OpClass.values()) {
+          double f = cost.flops(c);
+          if (f > 0) {
+            nanos += f / gflops.rate(c); // FLOP / (GFLOP/s) = ns
+          }
+        }
+      }
+      Optional<WeightCache> wc = runtime.flatMap(RuntimeTerms::weightCache);
+      if (wc.isPresent() && cost.paramBytes() > wc.get().bytes()) {
+        nanos += (cost.paramBytes() - wc.get().bytes()) / wc.get().gbPerSecond();
       }
       return nanos;
     }

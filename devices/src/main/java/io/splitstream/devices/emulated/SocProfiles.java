@@ -107,16 +107,33 @@ public final class SocProfiles {
             + " SoC profile: give --soc a SoC id (./splitstream models socs) or a SoC profile file (docs/profiles.md),"
             + " and the table to ./splitstream plan --profile");
       }
-      // thermal is optional, which the record mapping (every field required) cannot say: read it apart
+      // calibration (host profiles) is read by calibration(); here it is only checked
+      if (tree instanceof ObjectNode root && root.has("calibration")) {
+        calibration(root.remove("calibration"), source);
+      }
+      // thermal, memoryGbPerSecond and runtime are optional, which the record mapping (every field
+      // required) cannot say: read them apart
       Map<Integer, JsonNode> thermal = new TreeMap<>();
+      Map<Integer, JsonNode> memory = new TreeMap<>();
+      Map<Integer, JsonNode> runtime = new TreeMap<>();
       JsonNode processors = tree.path("processors");
       for (int i = 0; i < processors.size(); i++) {
-        if (processors.get(i) instanceof ObjectNode o && o.has("thermal")) {
-          thermal.put(i, o.remove("thermal"));
+        if (processors.get(i) instanceof ObjectNode o) {
+          if (o.has("thermal")) {
+            thermal.put(i, o.remove("thermal"));
+          }
+          if (o.has(MEMORY)) {
+            memory.put(i, o.remove(MEMORY));
+          }
+          if (o.has("runtime")) {
+            runtime.put(i, o.remove("runtime"));
+          }
         }
       }
       p = JSON.treeToValue(tree, SocProfile.class);
       p = withThermal(p, thermal, source);
+      p = withMemory(p, memory, source);
+      p = withRuntime(p, runtime, source);
     } catch (JsonMappingException e) {
       throw new SplitstreamException("SoC profile " + source + ": " + io.splitstream.devices.io.JsonErrors.describe(e)
           + "; see docs/profiles.md for the fields", e);
@@ -128,6 +145,116 @@ public final class SocProfiles {
     }
     validate(p, source);
     return p;
+  }
+
+  /**
+   * The {@code calibration} field of a host profile ({@link HostCalibration}), if it has one.
+   *
+   * @param idOrPath a shipped id or a profile file, as {@link #resolve}
+   */
+  public static java.util.Optional<HostCalibration> calibration(String idOrPath) {
+    SocProfile checked = resolve(idOrPath); // validated, and the right error for a bad id or file
+    String name = list().contains(idOrPath) || !idOrPath.endsWith(".json") ? "profiles/" + checked.id() + ".json"
+        : idOrPath;
+    try (InputStream in = name.equals(idOrPath) ? Files.newInputStream(Path.of(idOrPath)) : resource(name)) {
+      JsonNode node = JSON.readTree(in).get("calibration");
+      return node == null ? java.util.Optional.empty() : java.util.Optional.of(calibration(node, name));
+    } catch (IOException e) {
+      throw new SplitstreamException("cannot read SoC profile " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static HostCalibration calibration(JsonNode node, String source) throws IOException {
+    String at = "SoC profile " + source + ": calibration";
+    HostCalibration c;
+    try {
+      c = JSON.treeToValue(node, HostCalibration.class);
+    } catch (UnrecognizedPropertyException u) {
+      throw new SplitstreamException(at + " has no field '" + u.getPropertyName()
+          + "': its fields are reference, referenceMillis, clock and threads (written by splitstream calibrate)", u);
+    } catch (JsonMappingException m) {
+      throw new SplitstreamException(at + ": " + firstLine(m.getOriginalMessage())
+          + "; re-make the profile with splitstream calibrate --out", m);
+    }
+    if (c == null || c.reference() == null || c.clock() == null || !(c.referenceMillis() > 0) || c.threads() < 1) {
+      throw new SplitstreamException(at + " needs reference, clock, referenceMillis > 0 and threads >= 1; re-make the "
+          + "profile with splitstream calibrate --out");
+    }
+    return c;
+  }
+
+  private static final String MEMORY = "memoryGbPerSecond";
+
+  /** The runtime field's shape, as the record mapping reads it (weightCache may be left out). */
+  private record RuntimeFile(Map<String, Double> opRates, boolean fusesActivations,
+      @com.fasterxml.jackson.annotation.JsonProperty(required = false) SocProfile.WeightCache weightCache) {}
+
+  private static SocProfile withRuntime(SocProfile p, Map<Integer, JsonNode> runtime, String source)
+      throws IOException {
+    if (runtime.isEmpty()) {
+      return p;
+    }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : runtime.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      String at = "SoC profile " + source + ": processor '" + q.id() + "': runtime";
+      String fix = "; give {\"opRates\": {\"OpType\": GFLOP/s > 0, ...}, \"fusesActivations\": true|false} and "
+          + "optionally \"weightCache\": {\"bytes\": >= 0, \"gbPerSecond\": > 0} (docs/profiles.md)";
+      JsonNode node = e.getValue();
+      if (!node.isObject() || !node.has("opRates") || !node.has("fusesActivations")) {
+        throw new SplitstreamException(at + " needs opRates and fusesActivations" + fix);
+      }
+      if (node.has("weightCache") && node.get("weightCache").isNull()) {
+        throw new SplitstreamException(at + ".weightCache is null" + fix);
+      }
+      RuntimeFile r;
+      try {
+        r = RUNTIME_JSON.treeToValue(node, RuntimeFile.class);
+      } catch (UnrecognizedPropertyException u) {
+        throw new SplitstreamException(at + " has no field '" + u.getPropertyName() + "'" + fix, u);
+      } catch (JsonMappingException m) {
+        String field = m.getPath().isEmpty() ? "" : "." + path(m);
+        throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage()) + fix, m);
+      }
+      if (r == null || r.opRates() == null) {
+        throw new SplitstreamException(at + " needs opRates" + fix);
+      }
+      for (Map.Entry<String, Double> rate : r.opRates().entrySet()) {
+        if (rate.getValue() == null || !(rate.getValue() > 0) || rate.getValue().isInfinite()) {
+          throw new SplitstreamException(at + ".opRates." + rate.getKey() + " is " + rate.getValue() + fix);
+        }
+      }
+      if (r.weightCache() != null && (!(r.weightCache().bytes() >= 0) || !(r.weightCache().gbPerSecond() > 0)
+          || Double.isInfinite(r.weightCache().gbPerSecond()))) {
+        throw new SplitstreamException(at + ".weightCache is " + r.weightCache() + fix);
+      }
+      procs.set(e.getKey(), q.withRuntime(new SocProfile.RuntimeTerms(r.opRates(), r.fusesActivations(),
+          java.util.Optional.ofNullable(r.weightCache()))));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
+  }
+
+  /** Like {@link #JSON}, but a left-out weightCache is allowed (read as null). */
+  private static final ObjectMapper RUNTIME_JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
+  private static SocProfile withMemory(SocProfile p, Map<Integer, JsonNode> memory, String source) {
+    if (memory.isEmpty()) {
+      return p;
+    }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : memory.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      JsonNode v = e.getValue();
+      if (!v.isNumber() || !(v.asDouble() > 0) || Double.isInfinite(v.asDouble())) {
+        throw new SplitstreamException("SoC profile " + source + ": processor '" + q.id() + "': " + MEMORY + " is "
+            + v + ": give the memory bandwidth as a positive number of GB/s, or leave it out");
+      }
+      procs.set(e.getKey(), q.withMemoryGbPerSecond(v.asDouble()));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
   }
 
   private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)

@@ -1,6 +1,5 @@
 package io.splitstream.devices.onnx;
 
-import io.splitstream.devices.model.OpClass;
 import io.splitstream.devices.model.SegmentCost;
 import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.proto.Onnx.AttributeProto;
@@ -8,7 +7,6 @@ import io.splitstream.devices.onnx.proto.Onnx.NodeProto;
 import io.splitstream.devices.onnx.proto.Onnx.TensorProto;
 import io.splitstream.devices.tensor.ElementType;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,6 +34,16 @@ public final class OnnxGraph {
   private final Map<String, Integer> producedAt;
   private final Map<String, Integer> lastNeededAt;
   private final List<Set<String>> constantReads;
+  /** Bytes each node moves: its activation inputs and outputs (probed sizes) and the constants it reads. */
+  private final long[] nodeBytes;
+  /** How many node inputs read each tensor. */
+  private final Map<String, Integer> consumers;
+  /**
+   * Ops ONNX Runtime's CPU provider folds into the convolution before them (ConvActivationFusion,
+   * ConvBNFusion) when the convolution's output has no other use: see {@link SegmentCost.Node#fusable}.
+   */
+  private static final Set<String> FUSABLE = Set.of("Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "Tanh",
+      "BatchNormalization");
 
   OnnxGraph(String modelName, Structure s, Probe.Result probe) {
     this.modelName = modelName;
@@ -63,6 +71,18 @@ public final class OnnxGraph {
     }
     this.nodes = List.copyOf(built);
     this.constantReads = List.copyOf(reads);
+    this.nodeBytes = new long[n];
+    for (int i = 0; i < n; i++) {
+      GraphNode g = built.get(i);
+      long b = 0;
+      for (String in : g.inputs()) {
+        b += s.constants.containsKey(in) ? s.constants.get(in).bytes() : activationBytes(in);
+      }
+      for (String out : g.outputs()) {
+        b += activationBytes(out);
+      }
+      nodeBytes[i] = b;
+    }
 
     List<String> acts = new ArrayList<>();
     Map<String, Integer> produced = new HashMap<>();
@@ -89,6 +109,11 @@ public final class OnnxGraph {
       // a model output has to reach the end of the pipeline, wherever it is produced
       last.computeIfPresent(out.name(), (k, v) -> n);
     }
+    Map<String, Integer> uses = new HashMap<>();
+    for (GraphNode g : nodes) {
+      g.inputs().forEach(in -> uses.merge(in, 1, Integer::sum));
+    }
+    this.consumers = Map.copyOf(uses);
     this.activations = List.copyOf(acts);
     this.producedAt = Map.copyOf(produced);
     this.lastNeededAt = Map.copyOf(last);
@@ -218,16 +243,29 @@ public final class OnnxGraph {
     return new CutPoint(b, crossing, crossing.stream().mapToLong(TensorSpec::bytes).sum());
   }
 
-  /** Cost of nodes {@code [from, to)}; parameters shared by several of them count once. */
+  /**
+   * Cost of nodes {@code [from, to)}, with each node's work; parameters shared by several of them
+   * count once in {@link SegmentCost#paramBytes}, but once per reading node in its bytes moved.
+   */
   public SegmentCost cost(int from, int to) {
-    Map<OpClass, Double> flops = new EnumMap<>(OpClass.class);
+    List<SegmentCost.Node> work = new ArrayList<>(to - from);
     Set<String> consts = new LinkedHashSet<>();
+    boolean[] intoConv = new boolean[to - from]; // a Conv, or a node fused into one
     for (int i = from; i < to; i++) {
-      flops.merge(nodes.get(i).opClass(), nodes.get(i).flops(), Double::sum);
+      GraphNode g = nodes.get(i);
+      boolean fusable = false;
+      if (FUSABLE.contains(g.opType()) && g.domain().isEmpty() && !g.inputs().isEmpty()) {
+        String in = g.inputs().get(0);
+        int p = producedAt.getOrDefault(in, -1);
+        fusable = p >= from && intoConv[p - from] && consumers.getOrDefault(in, 0) == 1
+            && lastNeededAt.getOrDefault(in, nodes.size()) <= i;
+      }
+      intoConv[i - from] = fusable || g.opType().equals("Conv") && g.domain().isEmpty();
+      work.add(new SegmentCost.Node(g.opClass(), g.flops(), nodeBytes[i], g.opType(), fusable));
       consts.addAll(constantReads.get(i));
     }
     long params = consts.stream().mapToLong(this::constantBytes).sum();
-    return new SegmentCost(flops, params, to - from);
+    return SegmentCost.ofNodes(work, params);
   }
 
   public SegmentCost totalCost() {
@@ -236,6 +274,16 @@ public final class OnnxGraph {
 
   Structure structure() {
     return structure;
+  }
+
+  /** Probed bytes of an activation; 0 when its shape is unknown or not static. */
+  private long activationBytes(String name) {
+    TensorSpec t = specs.get(name);
+    try {
+      return t == null ? 0 : Math.max(0, t.bytes());
+    } catch (ArithmeticException e) {
+      return 0;
+    }
   }
 
   private Optional<List<Long>> shape(String name) {

@@ -66,6 +66,30 @@ class OnnxGraphTest {
   }
 
   @Test
+  void anActivationIsFusableOnlyOnTheSoleUseOfAConvOutputInItsOwnSegment() {
+    OnnxGraph g = TestModels.mobileNetSmall().graph();
+    // the stem: Conv then Clip (ReLU6) on its only output
+    GraphNode conv = g.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+    GraphNode clip = g.nodes().get(conv.index() + 1);
+    assertThat(clip.opType()).isEqualTo("Clip");
+    assertThat(clip.inputs().get(0)).isEqualTo(conv.outputs().get(0));
+    var whole = g.totalCost().nodes();
+    assertThat(whole.get(clip.index()).fusable()).as("Clip after its Conv, same segment").isTrue();
+    assertThat(whole.get(clip.index()).opType()).isEqualTo("Clip");
+    assertThat(whole.get(conv.index()).fusable()).as("the conv itself").isFalse();
+    // a residual Add reads two tensors: never fusable, and nothing but activations and batch norm is
+    assertThat(whole).filteredOn(n -> n.fusable())
+        .allSatisfy(n -> assertThat(n.opType()).isIn("Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "Tanh",
+            "BatchNormalization"))
+        .isNotEmpty();
+    assertThat(whole).filteredOn(n -> n.opType().equals("Add")).isNotEmpty().noneMatch(n -> n.fusable());
+    // cut between them: the Clip's segment has no conv to fuse into
+    var after = g.cost(clip.index(), g.size()).nodes();
+    assertThat(after.get(0).opType()).isEqualTo("Clip");
+    assertThat(after.get(0).fusable()).isFalse();
+  }
+
+  @Test
   void convFlopsFollowTheFormula() {
     OnnxGraph g = TestModels.mobileNetSmall().graph();
     // stem: 3x3 stride-2 conv, 3 -> 16 channels, 32x32 -> 16x16: 2 * N*Cout*Hout*Wout * Cin/group*kh*kw

@@ -43,24 +43,71 @@ public final class HostBench {
    * One timed segment.
    *
    * @param block index of the block, or -1 for the whole model
+   * @param measuredMs the median of its runs, each scaled to the reference speed ({@link Measurement#baseMs()})
+   * @param rawMs the median of its runs as timed
    * @param loadMs the session creation time of this segment
    */
   public record Observation(String model, int block, int firstNode, int endNode, SegmentCost cost, double measuredMs,
-      double loadMs) {
+      double rawMs, double loadMs) {
     public boolean whole() {
       return block < 0;
     }
   }
 
-  /** How to measure. */
-  public record Options(int threads, int maxBlocks, int warmup, int runs) {
+  /**
+   * How to measure.
+   *
+   * @param runs timed runs per segment, spread over {@code rounds} rounds
+   * @param rounds rounds the timed runs are spread over (at most {@code runs}); each round times the
+   *     reference workload too, and that round's runs are scaled by it
+   */
+  public record Options(int threads, int maxBlocks, int warmup, int runs, int rounds) {
     public Options {
-      if (threads < 1 || maxBlocks < 1 || warmup < 0 || runs < 1) {
-        throw new SplitstreamException("calibration needs --threads >= 1, --max-blocks >= 1, --warmup >= 0 and "
-            + "--runs >= 1");
+      if (threads < 1 || maxBlocks < 1 || warmup < 0 || runs < 1 || rounds < 1) {
+        throw new SplitstreamException("calibration needs --threads >= 1, --max-blocks >= 1, --warmup >= 0, "
+            + "--runs >= 1 and --rounds >= 1");
       }
+      rounds = Math.min(rounds, runs);
     }
   }
+
+  /**
+   * What one measurement gave.
+   *
+   * @param observations every block and whole model, their figures at the reference speed {@code baseMs}
+   * @param referenceMs the reference workload's median time over the rounds, as measured
+   * @param referenceLowMs the fastest round's reference time
+   * @param referenceHighMs the slowest round's reference time
+   * @param baseMs the reference time every round was scaled to: the profile's when checking one that
+   *     has it, else {@code referenceMs}
+   * @param rounds how many rounds the runs were spread over
+   */
+  public record Measurement(List<Observation> observations, double referenceMs, double referenceLowMs,
+      double referenceHighMs, double baseMs, int rounds) {
+    /** The host's speed now relative to the base: above 1 when the reference runs slower than then. */
+    public double slowdown() {
+      return referenceMs / baseMs;
+    }
+  }
+
+  /** Times the reference workload is run at the start and at the end of every round. */
+  static final int REFERENCE_RUNS = 3;
+
+  /**
+   * The reference workload: a generated MobileNetV2-like model (6 inverted residual blocks, width
+   * 0.75, 64x64 input, 10 classes; about 0.3 ms here), a mix of dense, depthwise and elementwise work
+   * like the blocks it stands beside, and not one of the models timed.
+   */
+  public static OnnxModel reference() {
+    return OnnxModel.parse(REFERENCE_CONFIG.name(), OnnxModelGenerator.mobileNetV2(REFERENCE_CONFIG).toByteArray());
+  }
+
+  private static final OnnxModelGenerator.Config REFERENCE_CONFIG =
+      new OnnxModelGenerator.Config("calibration-reference", 6, 0.75, 64, 10, 99);
+
+  /** The reference workload in words, as a profile's {@code calibration.reference} records it. */
+  public static final String REFERENCE = "calibration-reference: generated MobileNetV2-like, 6 blocks, width 0.75, "
+      + "64x64 input, 10 classes, seed 99; whole model, one session";
 
   private HostBench() {}
 
@@ -97,12 +144,25 @@ public final class HostBench {
    * Times every block of every model, and each whole model. All segments are loaded first; then a
    * warm-up pass runs each of them {@code warmup} times and goes on cycling through them until two
    * seconds have passed (so the JIT has compiled the tensor hand-over before anything is timed);
-   * then the timed runs are spread over {@link #ROUNDS} rounds through all segments, so a burst of
-   * load on the machine falls on many segments a little rather than on one a lot. Each segment's
-   * figure is the median of its {@code runs} timings.
+   * then the timed runs are spread over {@code rounds} rounds through all segments, each segment's
+   * runs of a round back to back after one untimed run, as a pipeline stage runs its segment: the
+   * segments before it in the round (a 25 ms model among them) have pushed its weights and code out
+   * of the caches, which a stage running its own segment over and over does not see. Every round starts and ends
+   * with {@link #REFERENCE_RUNS} runs of the {@link #reference()} workload; the median of those is the
+   * round's speed, and each run of that round is scaled by {@code baseMs / (the round's reference)}.
+   * This host's speed moves by tens of percent within seconds, even in thread CPU time, as other
+   * tenants of the physical machine take its cores' shared units, caches and memory; the scaling
+   * takes that out, so a figure is the segment's time at the speed the reference had at {@code
+   * baseMs}. Each segment's figure is the median of its scaled runs.
+   *
+   * @param baseMs the reference time to scale to (a profile's {@link
+   *     io.splitstream.devices.emulated.HostCalibration#referenceMillis()}), or empty for this run's
+   *     own median reference time
    */
-  public static List<Observation> measure(List<OnnxModel> models, OnnxRuntimeProcessor cpu, Options o) {
+  public static Measurement measure(List<OnnxModel> models, OnnxRuntimeProcessor cpu, Options o,
+      java.util.OptionalDouble baseMs) {
     List<Timed> all = new ArrayList<>();
+    LoadedSegment ref = null;
     try {
       for (OnnxModel model : models) {
         List<Integer> boundaries = Profiler.chooseBoundaries(model, o.maxBlocks());
@@ -119,38 +179,84 @@ public final class HostBench {
         Segment whole = model.whole();
         all.add(new Timed(model, -1, whole, cpu.load(whole), select(sample.asMap(), whole.inputs()), new ArrayList<>()));
       }
-      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-      boolean cpuTime = o.threads() == 1 && mx.isCurrentThreadCpuTimeSupported();
+      OnnxModel refModel = reference();
+      ref = cpu.load(refModel.whole());
+      TensorMap refInputs = SampleInputs.forModel(refModel, refModel.inputShapes(), 1);
+      Clock clock = new Clock(o.threads());
       long warmUntil = System.nanoTime() + 2_000_000_000L;
       for (int pass = 0; pass < o.warmup() || System.nanoTime() < warmUntil; pass++) {
+        ref.run(refInputs);
         all.forEach(t -> t.loaded().run(t.inputs()));
       }
-      for (int round = 0; round < ROUNDS; round++) {
-        int runs = o.runs() / ROUNDS + (round < o.runs() % ROUNDS ? 1 : 0);
+      double[] roundRef = new double[o.rounds()];
+      List<List<long[]>> byRound = new ArrayList<>(); // per round, per segment: its runs' nanos
+      for (int round = 0; round < o.rounds(); round++) {
+        int runs = o.runs() / o.rounds() + (round < o.runs() % o.rounds() ? 1 : 0);
+        double[] refNanos = new double[2 * REFERENCE_RUNS];
+        for (int i = 0; i < REFERENCE_RUNS; i++) {
+          refNanos[i] = clock.time(ref, refInputs);
+        }
+        List<long[]> these = new ArrayList<>();
         for (Timed t : all) {
+          long[] n = new long[runs];
+          if (runs > 0) {
+            t.loaded().run(t.inputs()); // untimed: brings its weights and code back into the caches
+          }
           for (int i = 0; i < runs; i++) {
-            long c0 = cpuTime ? mx.getCurrentThreadCpuTime() : 0;
-            long wall = t.loaded().run(t.inputs()).hostNanos();
-            t.nanos().add(cpuTime ? mx.getCurrentThreadCpuTime() - c0 : wall);
+            n[i] = clock.time(t.loaded(), t.inputs());
+          }
+          these.add(n);
+        }
+        for (int i = REFERENCE_RUNS; i < 2 * REFERENCE_RUNS; i++) {
+          refNanos[i] = clock.time(ref, refInputs);
+        }
+        roundRef[round] = HostFit.median(refNanos) / 1e6;
+        byRound.add(these);
+      }
+      double refMs = HostFit.median(roundRef);
+      double base = baseMs.orElse(refMs);
+      List<Observation> out = new ArrayList<>();
+      for (int k = 0; k < all.size(); k++) {
+        Timed t = all.get(k);
+        List<Double> raw = new ArrayList<>();
+        List<Double> scaled = new ArrayList<>();
+        for (int round = 0; round < o.rounds(); round++) {
+          for (long n : byRound.get(round).get(k)) {
+            raw.add(n / 1e6);
+            scaled.add(n / 1e6 * base / roundRef[round]);
           }
         }
-      }
-      List<Observation> out = new ArrayList<>();
-      for (Timed t : all) {
-        double[] ms = t.nanos().stream().mapToDouble(n -> n / 1e6).toArray();
         out.add(new Observation(t.model().name(), t.block(), t.block() < 0 ? 0 : t.segment().firstNode(),
-            t.block() < 0 ? t.model().nodeCount() : t.segment().endNode(), t.segment().cost(), HostFit.median(ms),
+            t.block() < 0 ? t.model().nodeCount() : t.segment().endNode(), t.segment().cost(),
+            HostFit.median(scaled.stream().mapToDouble(Double::doubleValue).toArray()),
+            HostFit.median(raw.stream().mapToDouble(Double::doubleValue).toArray()),
             t.loaded().loadTime().toNanos() / 1e6));
       }
-      return out;
+      return new Measurement(out, refMs, Arrays.stream(roundRef).min().orElseThrow(),
+          Arrays.stream(roundRef).max().orElseThrow(), base, o.rounds());
     } finally {
       all.forEach(t -> t.loaded().close());
+      if (ref != null) {
+        ref.close();
+      }
     }
   }
 
-  /** Rounds the timed runs are spread over. */
-  static final int ROUNDS = 5;
+  /** Thread CPU time of the calling thread with one intra-op thread, else the run's wall-clock time. */
+  private static final class Clock {
+    private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    private final boolean cpuTime;
 
+    Clock(int threads) {
+      cpuTime = threads == 1 && mx.isCurrentThreadCpuTimeSupported();
+    }
+
+    long time(LoadedSegment s, TensorMap inputs) {
+      long c0 = cpuTime ? mx.getCurrentThreadCpuTime() : 0;
+      long wall = s.run(inputs).hostNanos();
+      return cpuTime ? mx.getCurrentThreadCpuTime() - c0 : wall;
+    }
+  }
 
   /** Whether run times are thread CPU time (one thread) or wall-clock. */
   public static String clockName(int threads) {

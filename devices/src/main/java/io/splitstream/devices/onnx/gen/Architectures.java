@@ -66,13 +66,15 @@ public final class Architectures {
    * SqueezeNet v1.0 at 224x224 (Iandola et al. 2016, Table 1): conv1 7x7/2 96, maxpool 3x3/2,
    * fire2-4, maxpool, fire5-8, maxpool, fire9 (squeeze 1x1 s, expand 1x1 e and 3x3 e, concatenated;
    * s/e = 16/64, 16/64, 32/128, 32/128, 48/192, 48/192, 64/256, 64/256), conv10 1x1 to 1000, global
-   * average pool. ReLU after every conv. 0.86 G multiply-adds.
+   * average pool. ReLU after every conv. The max pools round up (Caffe's pooling, kept by torchvision),
+   * so fire5-8 run at 27x27 and fire9 at 13x13 as in Table 1 (conv1 gives 109x109 at 224, not the
+   * table's 111 from Caffe's 227 input). 0.82 G multiply-adds (torchvision's squeezenet1_0 figure).
    */
   static ModelProto squeezeNet(boolean withWeights, long seed) {
     GraphBuilder g = new GraphBuilder("squeezenet", seed, withWeights);
     String x = g.input("image", new long[] {1, 3, 224, 224}, null);
     x = g.unary("Relu", g.conv(x, 3, 96, 7, 7, 2, 0, 0, 1, 2));
-    x = g.pool("MaxPool", x, 3, 2, 0);
+    x = g.pool("MaxPool", x, 3, 2, 0, true);
     long ch = 96;
     long[][] fires = {{16, 64}, {16, 64}, {32, 128}, {32, 128}, {48, 192}, {48, 192}, {64, 256}, {64, 256}};
     for (int i = 0; i < fires.length; i++) {
@@ -82,7 +84,7 @@ public final class Architectures {
       x = g.concat(1, e1, e3);
       ch = 2 * fires[i][1];
       if (i == 2 || i == 6) {
-        x = g.pool("MaxPool", x, 3, 2, 0);
+        x = g.pool("MaxPool", x, 3, 2, 0, true);
       }
     }
     x = g.unary("Relu", g.conv(x, ch, 1000, 1, 1, 1, 2));

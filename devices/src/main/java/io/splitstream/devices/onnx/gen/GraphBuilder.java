@@ -199,13 +199,31 @@ final class GraphBuilder {
 
   /** {@code MaxPool} or {@code AveragePool} (padding not counted), {@code pad} on each side. */
   String pool(String op, String x, int k, int stride, int pad) {
-    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), List.of(
+    return pool(op, x, k, stride, pad, false);
+  }
+
+  /**
+   * A pool whose output size rounds up ({@code ceil_mode = 1}, as Caffe and torchvision pool) when
+   * {@code ceil}: a window may then hang over the input's far edge.
+   */
+  String pool(String op, String x, int k, int stride, int pad, boolean ceil) {
+    List<AttributeProto> attrs = new java.util.ArrayList<>(List.of(
         ints("kernel_shape", k, k), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad)));
+    if (ceil) {
+      attrs.add(AttributeProto.newBuilder().setName("ceil_mode").setType(AttributeProto.AttributeType.INT).setI(1)
+          .build());
+    }
+    String y = node(op, next(op.toLowerCase(Locale.ROOT)), List.of(x), attrs);
     long[] xs = shapes.get(x);
     if (xs != null) {
-      track(y, xs[0], xs[1], (xs[2] + 2L * pad - k) / stride + 1, (xs[3] + 2L * pad - k) / stride + 1);
+      track(y, xs[0], xs[1], pooled(xs[2], k, stride, pad, ceil), pooled(xs[3], k, stride, pad, ceil));
     }
     return y;
+  }
+
+  private static long pooled(long in, int k, int stride, int pad, boolean ceil) {
+    long span = in + 2L * pad - k;
+    return (ceil ? -Math.floorDiv(-span, stride) : span / stride) + 1;
   }
 
   /** GlobalAveragePool then Flatten: [N, C, H, W] (or [N, C, L]) to [N, C]. */

@@ -34,6 +34,17 @@ class ArchitecturesTest {
   }
 
   @Test
+  void squeezeNetPoolsRoundUpSoItsLaterFiresRunAtThePublishedSizes() {
+    SegmentCost c = cost("squeezenet");
+    // torchvision's squeezenet1_0 at 224: 0.82 G multiply-adds (rounding down would give 0.777)
+    assertThat(c.flops(OpClass.CONV) / 2e9).isCloseTo(0.819, within(0.001));
+    // conv10, 1x1 512 to 1000, at Table 1's 13x13 (12x12 when the pools round down)
+    SegmentCost.Node conv10 = c.nodes().stream().filter(n -> n.opClass() == OpClass.CONV)
+        .reduce((a, b) -> b).orElseThrow();
+    assertThat(conv10.flops()).isEqualTo(2.0 * 512 * 1000 * 13 * 13);
+  }
+
+  @Test
   void shapesOnlyCostMatchesTheCostOfTheRunnableModel() {
     // the shapes-only model must cost what ONNX Runtime's probed graph of the model with weights costs
     OnnxModel real = OnnxModel.parse("squeezenet", Architectures.build("squeezenet", true, 1).toByteArray());
@@ -43,6 +54,21 @@ class ArchitecturesTest {
       assertThat(declared.flops(c)).as(c.name()).isCloseTo(probed.flops(c), within(1e-6 * probed.flops() + 1));
     }
     assertThat(declared.nodeCount()).isEqualTo(probed.nodeCount());
+    // and each node moves the same bytes, whether counted from declared or from probed shapes
+    assertThat(declared.nodes()).hasSize(probed.nodeCount());
+    for (int i = 0; i < probed.nodeCount(); i++) {
+      assertThat(declared.nodes().get(i).bytes()).as("node " + i).isEqualTo(probed.nodes().get(i).bytes());
+    }
+  }
+
+  @Test
+  void aNodeMovesItsInputsItsWeightsAndItsOutputs() {
+    SegmentCost.Node conv1 = cost("squeezenet").nodes().get(0);
+    long image = 3L * 224 * 224, weights = 96L * 3 * 7 * 7 + 96, out = 96L * 109 * 109;
+    assertThat(conv1.opClass()).isEqualTo(OpClass.CONV);
+    assertThat(conv1.bytes()).isEqualTo(4 * (image + weights + out));
+    assertThat(cost("squeezenet").bytesMoved()).isEqualTo(
+        cost("squeezenet").nodes().stream().mapToLong(SegmentCost.Node::bytes).sum()).isGreaterThan(50_000_000L);
   }
 
   @Test
