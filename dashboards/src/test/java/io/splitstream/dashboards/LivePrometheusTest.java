@@ -77,7 +77,11 @@ class LivePrometheusTest {
   /** What Grafana would substitute at a 1 s scrape interval: max(4 x scrape, interval + scrape). */
   private static final String RATE_INTERVAL = "4s";
   private static final String INTERVAL = "2s";
-  private static final Duration RUN = Duration.ofSeconds(40);
+  /**
+   * How long the run lasts; the test waits for data only while it runs. 40 s once ran out on a
+   * machine with two other builds going (load average 5-6), and a run of 60 s costs 20 s more.
+   */
+  private static final Duration RUN = Duration.ofSeconds(60);
 
   @TempDir static Path tmp;
   private static Process prometheus;
