@@ -63,7 +63,8 @@ import reactor.core.scheduler.Schedulers;
  * scrape config and rules; only the target (the run's {@code /metrics} port) and the intervals (1 s,
  * so the test needs seconds, not minutes) are changed. The run is the product's own: BlazeFace on
  * an emulated Snapdragon 855 in real time (timing only), a synthetic 250 frames/s source with a
- * 50 ms budget, and a scenario that slows the CPU at 5 s so the controller re-plans.
+ * 50 ms budget, and a scenario that slows the CPU at 5 s, the NPU at 25 s and gives the CPU back at
+ * 40 s, so the controller re-plans twice (at about 5 and 40 s).
  *
  * <p>A second target is a Kafka worker ({@code serve --kafka}'s {@link KafkaWorker} with its own
  * {@code /metrics}) on an in-process broker, consuming a few hundred frames on a timing-only
@@ -205,7 +206,7 @@ class LivePrometheusTest {
     dashboards.forEach(d -> all.addAll(Monitoring.queries(d)));
     int variables = dashboards.stream().mapToInt(d -> Monitoring.variables(d).size()).sum();
 
-    // until every query has data: the switch at 5 s, and a few scrapes after it, must have come
+    // until every query has data: a switch (at about 5 or 40 s) and a few scrapes after it must have come
     List<String> missing = new ArrayList<>();
     await("data for every dashboard query").atMost(RUN).pollInterval(Duration.ofSeconds(1))
         .failFast(() -> assertThat(run.isDone()).as(() -> "the run ended first; queries without data: " + missing + "\n" + log)

@@ -10,6 +10,7 @@ import io.splitstream.devices.model.TensorSpec;
 import io.splitstream.devices.onnx.InputShapes;
 import io.splitstream.devices.onnx.OnnxModel;
 import io.splitstream.devices.onnx.SampleInputs;
+import io.splitstream.devices.onnx.gen.Architectures;
 import io.splitstream.devices.onnx.gen.OnnxModelGenerator;
 import io.splitstream.devices.ort.OnnxRuntimeProcessor;
 import io.splitstream.devices.processor.LoadedSegment;
@@ -112,8 +113,9 @@ public final class HostBench {
   private HostBench() {}
 
   /**
-   * The model a calibration name stands for: a generated family ({@link #GENERATED}) or a
-   * catalogue / file ONNX model.
+   * The model a calibration name stands for: a generated family ({@link #GENERATED}), a published
+   * architecture at its reference input ({@link Architectures#NAMES}: mobilenetv1, mobilenetv2,
+   * squeezenet, resnet50, inceptionv4, with deterministic weights), or a catalogue / file ONNX model.
    *
    * @throws SplitstreamException when it is not an ONNX model
    */
@@ -128,10 +130,15 @@ public final class HostBench {
     if (gen != null) {
       return OnnxModel.parse(name, gen.toByteArray());
     }
+    if (Architectures.NAMES.contains(name)) {
+      // the published architectures validate uses, with deterministic weights: models the host fit has not seen
+      return OnnxModel.parse(name, Architectures.build(name, true, 1).toByteArray());
+    }
     Model m = Models.open(name, InputShapes.none(), store);
     if (!(m instanceof OnnxModel onnx)) {
       throw new SplitstreamException("model " + name + " is " + m.format() + ": calibration times ONNX blocks; "
-          + "name an ONNX model (" + String.join(", ", CATALOGUE) + ", " + String.join(", ", GENERATED) + ")");
+          + "name an ONNX model (" + String.join(", ", CATALOGUE) + ", " + String.join(", ", GENERATED) + ", "
+          + String.join(", ", Architectures.NAMES) + ")");
     }
     return onnx;
   }

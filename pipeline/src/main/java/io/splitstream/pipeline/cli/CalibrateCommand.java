@@ -52,7 +52,8 @@ final class CalibrateCommand implements Callable<Integer> {
 
   @Option(names = "--models", split = ",",
       description = "ONNX models to time (default: the catalogue's ONNX models and the generated families: "
-          + "blazeface, ppocr-det, mobilenet-small, mobilenet-large, resnet-small, resnet-large)")
+          + "blazeface, ppocr-det, mobilenet-small, mobilenet-large, resnet-small, resnet-large); also the published "
+          + "architectures mobilenetv1, mobilenetv2, squeezenet, resnet50, inceptionv4, or an .onnx file")
   List<String> models;
 
   @Option(names = "--out", description = "fit a profile to the timings and write it here")
