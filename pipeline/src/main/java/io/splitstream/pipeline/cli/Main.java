@@ -88,7 +88,24 @@ public final class Main implements Runnable {
       c.getErr().println("error: " + ex.getMessage() + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
       return EXIT_BAD_INPUT;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      return outOfMemory(e, err);
+    }
+  }
+
+  /**
+   * A command that ran out of heap: one line saying so and how to give the JVM more, not a stack
+   * trace (the launcher's default heap is 1 GiB; large models with weights, e.g. calibrate's
+   * inceptionv4 at 171 MB, need more).
+   */
+  static int outOfMemory(OutOfMemoryError e, PrintWriter err) {
+    LOG.error("out of memory", e);
+    err.println("error: out of memory (" + e.getMessage() + "): give the JVM more heap, e.g. "
+        + "SPLITSTREAM_JAVA_OPTS='-Xmx4g -Xss16m' ./splitstream ..., or work on fewer or smaller models at once");
+    err.flush();
+    return EXIT_INTERNAL;
   }
 
   @Override
