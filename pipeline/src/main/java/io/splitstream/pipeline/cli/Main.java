@@ -101,7 +101,7 @@ public final class Main implements Runnable {
    * inceptionv4 at 171 MB, need more).
    */
   static int outOfMemory(OutOfMemoryError e, PrintWriter err) {
-    LOG.error("out of memory", e);
+    LOG.debug("out of memory", e); // the trace only where --log-level debug sends it
     err.println("error: out of memory (" + e.getMessage() + "): give the JVM more heap, e.g. "
         + "SPLITSTREAM_JAVA_OPTS='-Xmx4g -Xss16m' ./splitstream ..., or work on fewer or smaller models at once");
     err.flush();
