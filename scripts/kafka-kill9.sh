@@ -13,7 +13,9 @@ sleep 5
 ./splitstream loadgen --kafka $B --topic k9f --source 'synthetic:constant,rate=25' --streams 8 --duration 30s --results k9r --results-wait 90s > "$D"-load.log 2>&1 & LP=$!
 sleep 15
 R0=$(curl -s localhost:19400/metrics | grep '^splitstream_kafka_rebalances_total' | awk '{print $2}')
-T0=$(date +%s.%N); kill -9 $WA; echo "kill -9 wA (pid $WA) at $T0; wB assignments so far $R0"
+# the JVM, not the launcher: SIGKILL of ./splitstream cannot be passed on and would leave the JVM running
+JA=$(pgrep -P $WA -x java)
+T0=$(date +%s.%N); kill -9 $JA; echo "kill -9 wA's JVM (pid $JA) at $T0; wB assignments so far $R0"
 for i in $(seq 1 300); do
   R=$(curl -s localhost:19400/metrics | grep '^splitstream_kafka_rebalances_total' | awk '{print $2}')
   if [ "$R" != "$R0" ]; then T1=$(date +%s.%N); echo "wB got new partitions $(echo "$T1 - $T0" | bc) s after the kill (assignments $R0 -> $R)"; break; fi
