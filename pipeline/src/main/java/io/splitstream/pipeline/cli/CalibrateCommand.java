@@ -178,7 +178,7 @@ final class CalibrateCommand implements Callable<Integer> {
     w.print(table(predictor, obs));
     w.printf(Locale.ROOT, "load average %.2f before, %.2f after%n", loadBefore, loadAfter);
     if (out != null) {
-      w.print(against(predictor, obs, id));
+      w.print(against(predictor, obs, id, m.referenceMs(), threads));
       w.println("wrote " + out.toAbsolutePath());
     }
     w.flush();
@@ -188,9 +188,13 @@ final class CalibrateCommand implements Callable<Integer> {
   /**
    * How far the new fit's whole-model predictions are from those of the shipped profile of the same
    * id (if there is one): the reproducibility of a calibration, as the shipped profile is the one
-   * the project's figures were made with. Empty when no shipped profile has that id.
+   * the project's figures were made with. When the shipped profile records its reference time (and
+   * the same reference, clock and threads), its predictions are also shown at this fit's reference
+   * speed ({@code shipped x referenceMs / its referenceMillis}): the host's speed of the moment
+   * taken out, what is left is the fit's own spread. Empty when no shipped profile has that id.
    */
-  static String against(SocProfile.ProcessorProfile fitted, List<HostBench.Observation> obs, String id) {
+  static String against(SocProfile.ProcessorProfile fitted, List<HostBench.Observation> obs, String id,
+      double referenceMs, int threads) {
     if (!SocProfiles.list().contains(id)) {
       return "";
     }
@@ -198,22 +202,43 @@ final class CalibrateCommand implements Callable<Integer> {
     if (shipped.isEmpty()) {
       return "";
     }
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-        "this fit against the shipped %s, whole models:%n%-16s %12s %12s %9s%n", id, "model", "shipped ms", "this fit ms",
-        "change"));
+    Optional<HostCalibration> cal = SocProfiles.calibration(id).filter(c -> c.reference().equals(HostBench.REFERENCE)
+        && c.threads() == threads && c.clock().equals(HostBench.clockName(threads)));
+    double speed = cal.map(c -> referenceMs / c.referenceMillis()).orElse(Double.NaN);
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "this fit against the shipped %s, whole models%s:%n",
+        id, cal.isPresent() ? String.format(Locale.ROOT, " (its reference %.4f ms, this fit's %.4f ms: at this "
+            + "fit's speed its figures are x %.3f)", cal.get().referenceMillis(), referenceMs, speed) : ""));
+    b.append(String.format(Locale.ROOT, "%-16s %12s %12s %9s%s%n", "model", "shipped ms", "this fit ms", "change",
+        cal.isPresent() ? String.format(Locale.ROOT, " %18s %9s", "shipped, same speed", "change") : ""));
     List<Double> changes = new ArrayList<>();
+    List<Double> sameSpeed = new ArrayList<>();
     for (HostBench.Observation o : obs) {
       if (o.whole()) {
         double was = HostFit.predictedMs(shipped.get(), o);
         double now = HostFit.predictedMs(fitted, o);
         changes.add(Math.abs(now / was - 1));
-        b.append(String.format(Locale.ROOT, "%-16s %12.3f %12.3f %+8.1f%%%n", o.model(), was, now, 100 * (now / was - 1)));
+        b.append(String.format(Locale.ROOT, "%-16s %12.3f %12.3f %+8.1f%%", o.model(), was, now, 100 * (now / was - 1)));
+        if (cal.isPresent()) {
+          sameSpeed.add(Math.abs(now / (was * speed) - 1));
+          b.append(String.format(Locale.ROOT, " %18.3f %+8.1f%%", was * speed, 100 * (now / (was * speed) - 1)));
+        }
+        b.append('\n');
       }
     }
-    b.append(String.format(Locale.ROOT, "median change %.1f%%, largest %.1f%%%n",
-        100 * HostFit.median(changes.stream().mapToDouble(Double::doubleValue).toArray()),
-        100 * changes.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)));
-    return b.toString();
+    b.append(String.format(Locale.ROOT, "median change %.1f%%, largest %.1f%%", 100 * median(changes), 100 * max(changes)));
+    if (cal.isPresent()) {
+      b.append(String.format(Locale.ROOT, "; at the same reference speed: median %.1f%%, largest %.1f%%",
+          100 * median(sameSpeed), 100 * max(sameSpeed)));
+    }
+    return b.append('\n').toString();
+  }
+
+  private static double median(List<Double> v) {
+    return HostFit.median(v.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  private static double max(List<Double> v) {
+    return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
   }
 
   /** The fitted figures in one line. */

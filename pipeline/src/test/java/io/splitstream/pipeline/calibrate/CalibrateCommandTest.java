@@ -21,6 +21,23 @@ class CalibrateCommandTest extends CliCase {
   }
 
   @Test
+  void aFitOfTheShippedIdIsComparedWithTheShippedProfileAtTheSameReferenceSpeed(@TempDir Path dir) {
+    int code = run("calibrate", "--models", "mobilenet-small", "--runs", "3", "--rounds", "3", "--warmup", "1",
+        "--max-blocks", "2", "--out", dir.resolve("host.json").toString());
+    assertThat(code).as(err.toString()).isZero();
+    String o = out.toString();
+    assertThat(o).contains("this fit against the shipped host-2core, whole models (its reference ")
+        .contains("shipped, same speed").contains("; at the same reference speed: median ");
+    String row = o.lines().filter(l -> l.startsWith("mobilenet-small") && l.contains("%") && !l.contains("["))
+        .findFirst().orElseThrow();
+    String[] c = row.trim().split("\\s+");
+    double shipped = Double.parseDouble(c[1]);
+    double sameSpeed = Double.parseDouble(c[4]);
+    double factor = Double.parseDouble(o.replaceAll("(?s).*its figures are x ([0-9.]+)\\).*", "$1"));
+    assertThat(sameSpeed).isCloseTo(shipped * factor, org.assertj.core.data.Offset.offset(0.002));
+  }
+
+  @Test
   void outAndCheckTogetherIsOneLineOfBadInput(@TempDir Path dir) {
     int code = run("calibrate", "--out", dir.resolve("x.json").toString(), "--check", "host-2core");
     assertThat(code).isEqualTo(Main.EXIT_BAD_INPUT);
