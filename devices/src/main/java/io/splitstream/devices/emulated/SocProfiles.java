@@ -61,6 +61,40 @@ public final class SocProfiles {
    * @throws SplitstreamException listing the valid ids when there is no such profile
    */
   public static SocProfile load(String id) {
+    return parsed(shippedBytes(id), "profiles/" + id + ".json").profile();
+  }
+
+  /** A profile from a user's JSON file, validated like the shipped ones. */
+  public static SocProfile fromFile(Path file) {
+    return parsed(fileBytes(file), file.toString()).profile();
+  }
+
+  /** A shipped id, or else a path to a profile file. */
+  public static SocProfile resolve(String idOrPath) {
+    return resolved(idOrPath).profile();
+  }
+
+  /**
+   * The {@code calibration} field of a host profile ({@link HostCalibration}), if it has one; the
+   * profile is validated as {@link #resolve} does.
+   *
+   * @param idOrPath a shipped id or a profile file, as {@link #resolve}
+   */
+  public static java.util.Optional<HostCalibration> calibration(String idOrPath) {
+    return resolved(idOrPath).calibration();
+  }
+
+  /** A profile as read, with the calibration record a host profile carries apart from it. */
+  private record Parsed(SocProfile profile, java.util.Optional<HostCalibration> calibration) {}
+
+  private static Parsed resolved(String idOrPath) {
+    if (list().contains(idOrPath) || !idOrPath.endsWith(".json")) {
+      return parsed(shippedBytes(idOrPath), "profiles/" + idOrPath + ".json");
+    }
+    return parsed(fileBytes(Path.of(idOrPath)), idOrPath);
+  }
+
+  private static byte[] shippedBytes(String id) {
     List<String> ids = list();
     if (!ids.contains(id)) {
       throw new SplitstreamException("unknown SoC profile '" + id + "': valid ids are " + String.join(", ", ids)
@@ -71,31 +105,27 @@ public final class SocProfiles {
       if (in == null) {
         throw new SplitstreamException("SoC profile " + name + " is listed in profiles/index.txt but missing: the build is broken");
       }
-      return parse(in.readAllBytes(), name);
+      return in.readAllBytes();
     } catch (IOException e) {
       throw new SplitstreamException("cannot read SoC profile " + name + ": " + e.getMessage(), e);
     }
   }
 
-  /** A profile from a user's JSON file, validated like the shipped ones. */
-  public static SocProfile fromFile(Path file) {
+  private static byte[] fileBytes(Path file) {
     try {
-      return parse(Files.readAllBytes(file), file.toString());
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw new SplitstreamException("cannot read SoC profile " + file + ": " + e.getMessage() + "; check the path", e);
     }
   }
 
-  /** A shipped id, or else a path to a profile file. */
-  public static SocProfile resolve(String idOrPath) {
-    if (list().contains(idOrPath) || !idOrPath.endsWith(".json")) {
-      return load(idOrPath);
-    }
-    return fromFile(Path.of(idOrPath));
+  static SocProfile parse(byte[] json, String source) {
+    return parsed(json, source).profile();
   }
 
-  static SocProfile parse(byte[] json, String source) {
+  private static Parsed parsed(byte[] json, String source) {
     SocProfile p;
+    java.util.Optional<HostCalibration> calibration = java.util.Optional.empty();
     try {
       JsonNode tree = JSON.readTree(json);
       if (tree == null || !tree.isObject()) {
@@ -107,33 +137,27 @@ public final class SocProfiles {
             + " SoC profile: give --soc a SoC id (./splitstream models socs) or a SoC profile file (docs/profiles.md),"
             + " and the table to ./splitstream plan --profile");
       }
-      // calibration (host profiles) is read by calibration(); here it is only checked
       if (tree instanceof ObjectNode root && root.has("calibration")) {
-        calibration(root.remove("calibration"), source);
+        calibration = java.util.Optional.of(calibration(root.remove("calibration"), source));
       }
-      // thermal, memoryGbPerSecond and runtime are optional, which the record mapping (every field
-      // required) cannot say: read them apart
-      Map<Integer, JsonNode> thermal = new TreeMap<>();
-      Map<Integer, JsonNode> memory = new TreeMap<>();
-      Map<Integer, JsonNode> runtime = new TreeMap<>();
+      // a processor's optional fields, which the record mapping (every field required) cannot say: read
+      // them apart, then add each to its processor
+      Map<String, Map<Integer, JsonNode>> apart = new java.util.LinkedHashMap<>();
+      OPTIONAL.keySet().forEach(field -> apart.put(field, new TreeMap<>()));
       JsonNode processors = tree.path("processors");
       for (int i = 0; i < processors.size(); i++) {
         if (processors.get(i) instanceof ObjectNode o) {
-          if (o.has("thermal")) {
-            thermal.put(i, o.remove("thermal"));
-          }
-          if (o.has(MEMORY)) {
-            memory.put(i, o.remove(MEMORY));
-          }
-          if (o.has("runtime")) {
-            runtime.put(i, o.remove("runtime"));
+          for (String field : OPTIONAL.keySet()) {
+            if (o.has(field)) {
+              apart.get(field).put(i, o.remove(field));
+            }
           }
         }
       }
       p = JSON.treeToValue(tree, SocProfile.class);
-      p = withThermal(p, thermal, source);
-      p = withMemory(p, memory, source);
-      p = withRuntime(p, runtime, source);
+      for (Map.Entry<String, Map<Integer, JsonNode>> field : apart.entrySet()) {
+        p = withEach(p, field.getValue(), source, field.getKey(), OPTIONAL.get(field.getKey()));
+      }
     } catch (JsonMappingException e) {
       throw new SplitstreamException("SoC profile " + source + ": " + io.splitstream.devices.io.JsonErrors.describe(e)
           + "; see docs/profiles.md for the fields", e);
@@ -144,24 +168,43 @@ public final class SocProfiles {
       throw new SplitstreamException("cannot read SoC profile " + source + ": " + e.getMessage(), e);
     }
     validate(p, source);
-    return p;
+    return new Parsed(p, calibration);
   }
 
-  /**
-   * The {@code calibration} field of a host profile ({@link HostCalibration}), if it has one.
-   *
-   * @param idOrPath a shipped id or a profile file, as {@link #resolve}
-   */
-  public static java.util.Optional<HostCalibration> calibration(String idOrPath) {
-    SocProfile checked = resolve(idOrPath); // validated, and the right error for a bad id or file
-    String name = list().contains(idOrPath) || !idOrPath.endsWith(".json") ? "profiles/" + checked.id() + ".json"
-        : idOrPath;
-    try (InputStream in = name.equals(idOrPath) ? Files.newInputStream(Path.of(idOrPath)) : resource(name)) {
-      JsonNode node = JSON.readTree(in).get("calibration");
-      return node == null ? java.util.Optional.empty() : java.util.Optional.of(calibration(node, name));
-    } catch (IOException e) {
-      throw new SplitstreamException("cannot read SoC profile " + name + ": " + e.getMessage(), e);
+  /** Adds an optional field's value, read from its JSON, to a processor. */
+  @FunctionalInterface
+  private interface OptionalField {
+    /**
+     * @param at where the field is, for a message: {@code SoC profile F: processor 'P': field}
+     */
+    SocProfile.ProcessorProfile add(SocProfile.ProcessorProfile q, JsonNode value, String at) throws IOException;
+  }
+
+  private static final String MEMORY = "memoryGbPerSecond";
+
+  /** A processor's optional fields, in the order they are added. */
+  private static final Map<String, OptionalField> OPTIONAL = optionalFields();
+
+  private static Map<String, OptionalField> optionalFields() {
+    Map<String, OptionalField> m = new java.util.LinkedHashMap<>();
+    m.put("thermal", SocProfiles::thermal);
+    m.put(MEMORY, SocProfiles::memory);
+    m.put("runtime", SocProfiles::runtime);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /** {@code p} with {@code field}'s value (by processor index) added to each processor that has one. */
+  private static SocProfile withEach(SocProfile p, Map<Integer, JsonNode> values, String source, String field,
+      OptionalField add) throws IOException {
+    if (values.isEmpty()) {
+      return p;
     }
+    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
+    for (Map.Entry<Integer, JsonNode> e : values.entrySet()) {
+      SocProfile.ProcessorProfile q = procs.get(e.getKey());
+      procs.set(e.getKey(), add.add(q, e.getValue(), "SoC profile " + source + ": processor '" + q.id() + "': " + field));
+    }
+    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
   }
 
   private static HostCalibration calibration(JsonNode node, String source) throws IOException {
@@ -183,107 +226,76 @@ public final class SocProfiles {
     return c;
   }
 
-  private static final String MEMORY = "memoryGbPerSecond";
-
   /** The runtime field's shape, as the record mapping reads it (weightCache may be left out). */
   private record RuntimeFile(Map<String, Double> opRates, boolean fusesActivations,
-      @com.fasterxml.jackson.annotation.JsonProperty(required = false) SocProfile.WeightCache weightCache) {}
-
-  private static SocProfile withRuntime(SocProfile p, Map<Integer, JsonNode> runtime, String source)
-      throws IOException {
-    if (runtime.isEmpty()) {
-      return p;
-    }
-    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
-    for (Map.Entry<Integer, JsonNode> e : runtime.entrySet()) {
-      SocProfile.ProcessorProfile q = procs.get(e.getKey());
-      String at = "SoC profile " + source + ": processor '" + q.id() + "': runtime";
-      String fix = "; give {\"opRates\": {\"OpType\": GFLOP/s > 0, ...}, \"fusesActivations\": true|false} and "
-          + "optionally \"weightCache\": {\"bytes\": >= 0, \"gbPerSecond\": > 0} (docs/profiles.md)";
-      JsonNode node = e.getValue();
-      if (!node.isObject() || !node.has("opRates") || !node.has("fusesActivations")) {
-        throw new SplitstreamException(at + " needs opRates and fusesActivations" + fix);
-      }
-      if (node.has("weightCache") && node.get("weightCache").isNull()) {
-        throw new SplitstreamException(at + ".weightCache is null" + fix);
-      }
-      RuntimeFile r;
-      try {
-        r = RUNTIME_JSON.treeToValue(node, RuntimeFile.class);
-      } catch (UnrecognizedPropertyException u) {
-        throw new SplitstreamException(at + " has no field '" + u.getPropertyName() + "'" + fix, u);
-      } catch (JsonMappingException m) {
-        String field = m.getPath().isEmpty() ? "" : "." + path(m);
-        throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage()) + fix, m);
-      }
-      if (r == null || r.opRates() == null) {
-        throw new SplitstreamException(at + " needs opRates" + fix);
-      }
-      for (Map.Entry<String, Double> rate : r.opRates().entrySet()) {
-        if (rate.getValue() == null || !(rate.getValue() > 0) || rate.getValue().isInfinite()) {
-          throw new SplitstreamException(at + ".opRates." + rate.getKey() + " is " + rate.getValue() + fix);
-        }
-      }
-      if (r.weightCache() != null && (!(r.weightCache().bytes() >= 0) || !(r.weightCache().gbPerSecond() > 0)
-          || Double.isInfinite(r.weightCache().gbPerSecond()))) {
-        throw new SplitstreamException(at + ".weightCache is " + r.weightCache() + fix);
-      }
-      procs.set(e.getKey(), q.withRuntime(new SocProfile.RuntimeTerms(r.opRates(), r.fusesActivations(),
-          java.util.Optional.ofNullable(r.weightCache()))));
-    }
-    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
-  }
+      SocProfile.WeightCache weightCache) {}
 
   /** Like {@link #JSON}, but a left-out weightCache is allowed (read as null). */
   private static final ObjectMapper RUNTIME_JSON = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .build();
 
-  private static SocProfile withMemory(SocProfile p, Map<Integer, JsonNode> memory, String source) {
-    if (memory.isEmpty()) {
-      return p;
+  private static SocProfile.ProcessorProfile runtime(SocProfile.ProcessorProfile q, JsonNode node, String at)
+      throws IOException {
+    String fix = "; give {\"opRates\": {\"OpType\": GFLOP/s > 0, ...}, \"fusesActivations\": true|false} and "
+        + "optionally \"weightCache\": {\"bytes\": >= 0, \"gbPerSecond\": > 0} (docs/profiles.md)";
+    if (!node.isObject() || !node.has("opRates") || !node.has("fusesActivations")) {
+      throw new SplitstreamException(at + " needs opRates and fusesActivations" + fix);
     }
-    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
-    for (Map.Entry<Integer, JsonNode> e : memory.entrySet()) {
-      SocProfile.ProcessorProfile q = procs.get(e.getKey());
-      JsonNode v = e.getValue();
-      if (!v.isNumber() || !(v.asDouble() > 0) || Double.isInfinite(v.asDouble())) {
-        throw new SplitstreamException("SoC profile " + source + ": processor '" + q.id() + "': " + MEMORY + " is "
-            + v + ": give the memory bandwidth as a positive number of GB/s, or leave it out");
+    if (node.has("weightCache") && node.get("weightCache").isNull()) {
+      throw new SplitstreamException(at + ".weightCache is null" + fix);
+    }
+    RuntimeFile r;
+    try {
+      r = RUNTIME_JSON.treeToValue(node, RuntimeFile.class);
+    } catch (UnrecognizedPropertyException u) {
+      throw new SplitstreamException(at + " has no field '" + u.getPropertyName() + "'" + fix, u);
+    } catch (JsonMappingException m) {
+      String field = m.getPath().isEmpty() ? "" : "." + path(m);
+      throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage()) + fix, m);
+    }
+    if (r == null || r.opRates() == null) {
+      throw new SplitstreamException(at + " needs opRates" + fix);
+    }
+    for (Map.Entry<String, Double> rate : r.opRates().entrySet()) {
+      if (rate.getValue() == null || !(rate.getValue() > 0) || rate.getValue().isInfinite()) {
+        throw new SplitstreamException(at + ".opRates." + rate.getKey() + " is " + rate.getValue() + fix);
       }
-      procs.set(e.getKey(), q.withMemoryGbPerSecond(v.asDouble()));
     }
-    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
+    if (r.weightCache() != null && (!(r.weightCache().bytes() >= 0) || !(r.weightCache().gbPerSecond() > 0)
+        || Double.isInfinite(r.weightCache().gbPerSecond()))) {
+      throw new SplitstreamException(at + ".weightCache is " + r.weightCache() + fix);
+    }
+    return q.withRuntime(new SocProfile.RuntimeTerms(r.opRates(), r.fusesActivations(),
+        java.util.Optional.ofNullable(r.weightCache())));
   }
 
-  private static SocProfile withThermal(SocProfile p, Map<Integer, JsonNode> thermal, String source)
+  private static SocProfile.ProcessorProfile memory(SocProfile.ProcessorProfile q, JsonNode v, String at) {
+    if (!v.isNumber() || !(v.asDouble() > 0) || Double.isInfinite(v.asDouble())) {
+      throw new SplitstreamException(at + " is " + v + ": give the memory bandwidth as a positive number of GB/s, or "
+          + "leave it out");
+    }
+    return q.withMemoryGbPerSecond(v.asDouble());
+  }
+
+  private static SocProfile.ProcessorProfile thermal(SocProfile.ProcessorProfile q, JsonNode node, String at)
       throws IOException {
-    if (thermal.isEmpty()) {
-      return p;
+    SocProfile.Thermal t;
+    try {
+      t = JSON.treeToValue(node, SocProfile.Thermal.class);
+    } catch (UnrecognizedPropertyException u) {
+      throw new SplitstreamException(at + " has no field '" + u.getPropertyName()
+          + "': its fields are sustainedFraction and timeConstantSeconds", u);
+    } catch (JsonMappingException m) {
+      String field = m.getPath().isEmpty() ? "" : "." + path(m);
+      throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage())
+          + "; give {\"sustainedFraction\": 0 < F <= 1, \"timeConstantSeconds\": > 0}", m);
     }
-    List<SocProfile.ProcessorProfile> procs = new ArrayList<>(p.processors());
-    for (Map.Entry<Integer, JsonNode> e : thermal.entrySet()) {
-      SocProfile.ProcessorProfile q = procs.get(e.getKey());
-      String at = "SoC profile " + source + ": processor '" + q.id() + "': thermal";
-      SocProfile.Thermal t;
-      try {
-        t = JSON.treeToValue(e.getValue(), SocProfile.Thermal.class);
-      } catch (UnrecognizedPropertyException u) {
-        throw new SplitstreamException(at + " has no field '" + u.getPropertyName()
-            + "': its fields are sustainedFraction and timeConstantSeconds", u);
-      } catch (JsonMappingException m) {
-        String field = m.getPath().isEmpty() ? "" : "." + path(m);
-        throw new SplitstreamException(at + field + ": " + firstLine(m.getOriginalMessage())
-            + "; give {\"sustainedFraction\": 0 < F <= 1, \"timeConstantSeconds\": > 0}", m);
-      }
-      if (t == null) {
-        throw new SplitstreamException(at + " is null: give {\"sustainedFraction\": …, \"timeConstantSeconds\": …}"
-            + " or leave it out");
-      }
-      procs.set(e.getKey(), q.withThermal(t));
+    if (t == null) {
+      throw new SplitstreamException(at + " is null: give {\"sustainedFraction\": …, \"timeConstantSeconds\": …}"
+          + " or leave it out");
     }
-    return new SocProfile(p.id(), p.soc(), p.device(), p.description(), p.sources(), procs, p.links());
+    return q.withThermal(t);
   }
 
   private static String path(JsonMappingException e) {
