@@ -202,10 +202,7 @@ public final class HostBench {
       for (int round = 0; round < o.rounds(); round++) {
         int runs = o.runs() / o.rounds() + (round < o.runs() % o.rounds() ? 1 : 0);
         double[] refNanos = new double[2 * REFERENCE_RUNS];
-        ref.run(refInputs); // untimed, like each segment's first run: what ran before it evicted it
-        for (int i = 0; i < REFERENCE_RUNS; i++) {
-          refNanos[i] = clock.time(ref, refInputs);
-        }
+        timeReference(ref, refInputs, clock, refNanos, 0);
         List<long[]> these = new ArrayList<>();
         for (Timed t : all) {
           long[] n = new long[runs];
@@ -217,10 +214,7 @@ public final class HostBench {
           }
           these.add(n);
         }
-        ref.run(refInputs);
-        for (int i = REFERENCE_RUNS; i < 2 * REFERENCE_RUNS; i++) {
-          refNanos[i] = clock.time(ref, refInputs);
-        }
+        timeReference(ref, refInputs, clock, refNanos, REFERENCE_RUNS);
         roundRef[round] = HostFit.median(refNanos) / 1e6;
         byRound.add(these);
       }
@@ -253,6 +247,17 @@ public final class HostBench {
     }
   }
 
+  /**
+   * One untimed run of the reference (like each segment's first run in a round: what ran before it
+   * evicted it), then {@link #REFERENCE_RUNS} timed ones into {@code into} from {@code from}.
+   */
+  private static void timeReference(LoadedSegment ref, TensorMap inputs, Clock clock, double[] into, int from) {
+    ref.run(inputs);
+    for (int i = from; i < from + REFERENCE_RUNS; i++) {
+      into[i] = clock.time(ref, inputs);
+    }
+  }
+
   /** Thread CPU time of the calling thread with one intra-op thread, else the run's wall-clock time. */
   private static final class Clock {
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -267,6 +272,14 @@ public final class HostBench {
       long wall = s.run(inputs).hostNanos();
       return cpuTime ? mx.getCurrentThreadCpuTime() - c0 : wall;
     }
+  }
+
+  /**
+   * Whether a profile's calibration was measured as this run measures ({@link #REFERENCE}, the
+   * clock and thread count), so its reference time is a speed this run's can be compared with.
+   */
+  public static boolean comparable(io.splitstream.devices.emulated.HostCalibration c, int threads) {
+    return c.reference().equals(REFERENCE) && c.threads() == threads && c.clock().equals(clockName(threads));
   }
 
   /** Whether run times are thread CPU time (one thread) or wall-clock. */

@@ -83,9 +83,10 @@ public final class HostFit {
     Arrays.stream(CACHE_BYTES).forEach(caches::add);
     for (double cache : caches) {
       Result r = fit(obs, cache);
+      SocProfile.ProcessorProfile p = r.processor("x", 0, "");
       double error = 0;
       for (HostBench.Observation o : obs) {
-        double e = r.processor("x", 0, "").serviceNanosAtFullSpeed(o.cost()) / 1e6 / o.measuredMs() - 1;
+        double e = predictedMs(p, o) / o.measuredMs() - 1;
         error += e * e;
       }
       if (error < bestError - 1e-12) {

@@ -109,8 +109,7 @@ final class CalibrateCommand implements Callable<Integer> {
       Optional<HostCalibration> cal = SocProfiles.calibration(c);
       if (cal.isEmpty()) {
         baseNote = "profile " + c + " records no reference time: runs are scaled to this run's median reference";
-      } else if (!cal.get().reference().equals(HostBench.REFERENCE) || cal.get().threads() != threads
-          || !cal.get().clock().equals(HostBench.clockName(threads))) {
+      } else if (!HostBench.comparable(cal.get(), threads)) {
         baseNote = "profile " + c + " was fitted with " + cal.get().threads() + " thread(s), " + cal.get().clock()
             + ", reference '" + cal.get().reference() + "': not this run's, so runs are scaled to this run's median "
             + "reference";
@@ -202,8 +201,7 @@ final class CalibrateCommand implements Callable<Integer> {
     if (shipped.isEmpty()) {
       return "";
     }
-    Optional<HostCalibration> cal = SocProfiles.calibration(id).filter(c -> c.reference().equals(HostBench.REFERENCE)
-        && c.threads() == threads && c.clock().equals(HostBench.clockName(threads)));
+    Optional<HostCalibration> cal = SocProfiles.calibration(id).filter(c -> HostBench.comparable(c, threads));
     double speed = cal.map(c -> referenceMs / c.referenceMillis()).orElse(Double.NaN);
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "this fit against the shipped %s, whole models%s:%n",
         id, cal.isPresent() ? String.format(Locale.ROOT, " (its reference %.4f ms, this fit's %.4f ms: at this "
@@ -225,20 +223,17 @@ final class CalibrateCommand implements Callable<Integer> {
         b.append('\n');
       }
     }
-    b.append(String.format(Locale.ROOT, "median change %.1f%%, largest %.1f%%", 100 * median(changes), 100 * max(changes)));
+    b.append("median change ").append(medianAndLargest(changes));
     if (cal.isPresent()) {
-      b.append(String.format(Locale.ROOT, "; at the same reference speed: median %.1f%%, largest %.1f%%",
-          100 * median(sameSpeed), 100 * max(sameSpeed)));
+      b.append("; at the same reference speed: median ").append(medianAndLargest(sameSpeed));
     }
     return b.append('\n').toString();
   }
 
-  private static double median(List<Double> v) {
-    return HostFit.median(v.stream().mapToDouble(Double::doubleValue).toArray());
-  }
-
-  private static double max(List<Double> v) {
-    return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+  /** {@code "M%, largest L%"} of absolute relative changes. */
+  private static String medianAndLargest(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+    return String.format(Locale.ROOT, "%.1f%%, largest %.1f%%", 100 * HostFit.median(a), 100 * Errors.max(a));
   }
 
   /** The fitted figures in one line. */
