@@ -78,9 +78,7 @@ class KafkaWorkerTest {
 
   /** Waits for {@code condition}, checking on a Reactor timer; false if it did not hold within {@code timeout}. */
   static boolean eventually(Duration timeout, BooleanSupplier condition) {
-    Long hit = Flux.interval(Duration.ZERO, Duration.ofMillis(20)).filter(i -> condition.getAsBoolean()).next()
-        .timeout(timeout, reactor.core.publisher.Mono.empty()).block();
-    return hit != null;
+    return io.splitstream.pipeline.Eventually.holds(timeout, Duration.ofMillis(20), condition);
   }
 
   static void publish(FramePublisher pub, int streams, int frames) {

@@ -52,10 +52,9 @@ final class LiveRun implements AutoCloseable {
       t.start();
       server = listening.get(120, TimeUnit.SECONDS);
       // the server listens before the pipeline streams: tests start once the status says running
-      Boolean streaming = reactor.core.publisher.Flux.interval(Duration.ZERO, Duration.ofMillis(50))
-          .filter(i -> report.isDone() || Api.status(server).path("running").asBoolean()).next()
-          .map(i -> !report.isDone()).timeout(Duration.ofSeconds(120), reactor.core.publisher.Mono.just(false)).block();
-      if (!Boolean.TRUE.equals(streaming)) {
+      boolean settled = io.splitstream.pipeline.Eventually.holds(Duration.ofSeconds(120), Duration.ofMillis(50),
+          () -> report.isDone() || Api.status(server).path("running").asBoolean());
+      if (!settled || report.isDone()) {
         throw new IllegalStateException("the run served but did not start streaming: " + output);
       }
     } catch (IOException e) {
